@@ -1,0 +1,1 @@
+"""HTTP channel: a FastAPI app over the core services. Never imports ``bot``."""

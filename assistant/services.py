@@ -1,0 +1,16 @@
+"""The bundle of services the channels are given by the composition root."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from assistant.ingest import IngestService
+from assistant.search import SearchService
+from assistant.settings import Settings
+
+
+@dataclass(frozen=True)
+class Services:
+    settings: Settings
+    search: SearchService
+    ingest: IngestService

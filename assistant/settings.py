@@ -1,0 +1,54 @@
+"""All configuration, read once by the composition root from ``POLICYQA_*`` variables and ``.env``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import BaseModel, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class RetrievalSettings(BaseModel):
+    chunk_chars: int = Field(300, ge=50, le=2000, description="largest chunk, in characters")
+    candidates: int = Field(
+        50, ge=5, le=1000, description="hits taken from each list before fusion"
+    )
+    bm25_weight: float = Field(0.45, ge=0, le=1, description="BM25 share for everyday wording")
+    bm25_weight_exact: float = Field(
+        0.65, ge=0, le=1, description="BM25 share when the query names a department, number or year"
+    )
+    collection_prefix: str = "policyqa_"
+
+
+class ApiSettings(BaseModel):
+    host: str = "127.0.0.1"
+    port: int = 8000
+
+
+class Settings(BaseSettings):
+    """Nested sections use ``__``: ``POLICYQA_RETRIEVAL__CHUNK_CHARS=400``."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="POLICYQA_", env_file=".env", env_nested_delimiter="__", extra="ignore"
+    )
+
+    data_dir: Path = Path("data")
+    corpus_dir: Path = Path("corpus")
+    database_url: str | None = None
+    chroma_url: str | None = None
+    embedding_model: Path | None = None
+    cache_dir: Path | None = Field(None, description="embedding cache (default: DATA_DIR/cache)")
+    retrieval: RetrievalSettings = RetrievalSettings()
+    api: ApiSettings = ApiSettings()
+
+    @property
+    def chroma_path(self) -> Path:
+        return self.data_dir / "chroma"
+
+    @property
+    def embedding_cache(self) -> Path:
+        return (self.cache_dir or self.data_dir / "cache") / "embeddings.sqlite3"
+
+    @property
+    def manifest(self) -> Path:
+        return self.corpus_dir / "sources.toml"

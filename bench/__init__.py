@@ -1,0 +1,1 @@
+"""Benchmarks: retrieval quality, speed and size. ``make bench`` / ``python -m bench``."""

@@ -1,0 +1,1 @@
+"""Telegram channel over the core services. Never imports ``api``."""

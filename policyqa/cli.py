@@ -1,0 +1,116 @@
+"""The ``policyqa`` command line (also ``python -m assistant``)."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from assistant.ingest import UnknownSource
+from assistant.search import Hit
+from assistant.settings import Settings
+from policyqa.composition import build_services
+from retrieval.search import IndexNotReady
+from retrieval.sources import ManifestError
+
+app = typer.Typer(help="双碳政策助手", no_args_is_help=True, pretty_exceptions_enable=False)
+
+_HIT_FIELDS = {"document", "clause", "heading", "text", "score"}
+
+
+def _fail(message: str) -> typer.Exit:
+    typer.echo(message, err=True)
+    return typer.Exit(code=1)
+
+
+@app.callback()
+def _setup(verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False) -> None:
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    # bm25s sets its own logger to DEBUG at import.
+    logging.getLogger("bm25s").setLevel(logging.INFO if verbose else logging.WARNING)
+
+
+@app.command()
+def ingest(
+    paths: Annotated[
+        list[Path] | None, typer.Argument(help="文件或目录（默认 corpus/ 清单中的全部文档）")
+    ] = None,
+    source_id: Annotated[
+        str | None, typer.Option("--source-id", help="sources.toml 中的文档 id")
+    ] = None,
+) -> None:
+    """把文档解析为条款并建立索引（增量：未变化的文档跳过）。"""
+    services = build_services(Settings())
+    try:
+        report = services.ingest.ingest(
+            paths or None, source_id=source_id, progress=sys.stderr.isatty()
+        )
+    except (UnknownSource, ManifestError) as exc:
+        raise _fail(str(exc)) from None
+    for path, message in report.failed:
+        typer.echo(f"失败：{path}：{message}", err=True)
+    typer.echo(report.summary())
+    if report.failed:
+        raise typer.Exit(code=1)
+
+
+@app.command()
+def search(
+    question: Annotated[str, typer.Argument(help="问题；为 - 时从标准输入逐行读取")],
+    k: Annotated[int, typer.Option("-k", min=1, max=100, help="返回条数")] = 5,
+    as_json: Annotated[bool, typer.Option("--json", help="输出 JSON")] = False,
+) -> None:
+    """检索相关条款。"""
+    services = build_services(Settings())
+    questions = (line.strip() for line in sys.stdin) if question == "-" else iter([question])
+    try:
+        for q in questions:
+            hits = services.search.search(q, k=k)
+            if as_json or question == "-":
+                typer.echo(
+                    json.dumps(
+                        [h.model_dump(include=_HIT_FIELDS) for h in hits], ensure_ascii=False
+                    )
+                )
+            else:
+                typer.echo(_format_hits(hits) if hits else "没有找到相关条款。")
+    except IndexNotReady:
+        raise _fail("索引为空，请先运行 policyqa ingest。") from None
+
+
+def _format_hits(hits: list[Hit]) -> str:
+    return "\n\n".join(
+        f"{n}. 《{h.document}》{h.clause}（{h.score:.3f}）\n   {h.heading}\n   {h.text}"
+        for n, h in enumerate(hits, 1)
+    )
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="监听地址")] = None,
+    port: Annotated[int | None, typer.Option(help="端口")] = None,
+) -> None:
+    """启动 HTTP 服务（API 与网页）。"""
+    import uvicorn
+
+    from api.app import create_app
+
+    settings = Settings()
+    services = build_services(settings)
+    uvicorn.run(
+        create_app(services),
+        host=host or settings.api.host,
+        port=port or settings.api.port,
+        log_level="info",
+    )
+
+
+def main() -> None:
+    app()

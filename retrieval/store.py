@@ -1,0 +1,198 @@
+"""Chunk storage in Chroma: one collection per index generation, and a catalog pointing at the
+current one.
+
+An ingest writes a whole new generation, then flips the catalog in one metadata update, so a
+search never sees a half-built index and an ingest killed half-way leaves the previous one
+serving. The catalog lives in Chroma itself, so every worker that shares a Chroma server sees the
+same current generation. Dense search goes through langchain-chroma.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import uuid
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+import chromadb
+from chromadb.config import Settings as ChromaSettings
+from langchain_chroma import Chroma
+from langchain_core.embeddings import Embeddings
+
+from retrieval.embedding import CachedEmbedder
+
+logger = logging.getLogger(__name__)
+
+_BATCH = 1000
+
+
+def make_chroma_client(*, url: str | None, path: Path) -> chromadb.ClientAPI:
+    """An ``HttpClient`` for a Chroma server URL, else an embedded ``PersistentClient``."""
+    settings = ChromaSettings(anonymized_telemetry=False)
+    if url:
+        parts = urlparse(url)
+        return chromadb.HttpClient(
+            host=parts.hostname or "127.0.0.1",
+            port=parts.port or (443 if parts.scheme == "https" else 8000),
+            ssl=parts.scheme == "https",
+            settings=settings,
+        )
+    path.mkdir(parents=True, exist_ok=True)
+    return chromadb.PersistentClient(path=str(path), settings=settings)
+
+
+@dataclass(frozen=True)
+class StoredChunk:
+    """One chunk as kept in the index, with the document facts a citation needs."""
+
+    id: str
+    source_id: str
+    document: str
+    level: str
+    jurisdiction: str
+    clause: str
+    heading: str
+    text: str
+    responsibility: str
+    tokens: tuple[str, ...]
+
+    def metadata(self) -> dict[str, Any]:
+        data = asdict(self)
+        del data["id"]
+        data["tokens"] = " ".join(self.tokens)
+        return data
+
+    @classmethod
+    def from_record(cls, chunk_id: str, metadata: dict[str, Any]) -> StoredChunk:
+        data = {k: metadata.get(k, "") for k in cls.__dataclass_fields__ if k != "id"}
+        data["tokens"] = tuple(str(metadata.get("tokens", "")).split())
+        return cls(id=chunk_id, **data)
+
+
+@dataclass(frozen=True)
+class DocumentEntry:
+    """What the catalog remembers of an indexed document."""
+
+    source_id: str
+    title: str
+    content_hash: str
+    clauses: int
+    chunks: int
+
+
+@dataclass(frozen=True)
+class CatalogState:
+    generation: str
+    documents: dict[str, DocumentEntry]
+
+
+class _LangchainAdapter(Embeddings):
+    def __init__(self, embedder: CachedEmbedder) -> None:
+        self._embedder = embedder
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        return self._embedder.embed_passages(texts).tolist()
+
+    def embed_query(self, text: str) -> list[float]:
+        return self._embedder.embed_query(text).tolist()
+
+
+class ChunkStore:
+    def __init__(
+        self, client: chromadb.ClientAPI, embedder: CachedEmbedder, *, prefix: str
+    ) -> None:
+        self._client = client
+        self._embeddings = _LangchainAdapter(embedder)
+        self._prefix = prefix
+        self._catalog_name = f"{prefix}catalog"
+
+    # -- catalog -------------------------------------------------------------------------
+    def state(self) -> CatalogState | None:
+        try:
+            meta = self._client.get_collection(self._catalog_name).metadata or {}
+        except Exception:  # chromadb raises NotFoundError / ValueError by version
+            return None
+        if not meta.get("generation"):
+            return None
+        documents = {
+            sid: DocumentEntry(**entry) for sid, entry in json.loads(meta["documents"]).items()
+        }
+        return CatalogState(generation=str(meta["generation"]), documents=documents)
+
+    def publish(self, state: CatalogState) -> None:
+        """Make ``state`` current in one metadata write, then drop superseded generations."""
+        catalog = self._client.get_or_create_collection(self._catalog_name)
+        documents = {sid: asdict(entry) for sid, entry in state.documents.items()}
+        catalog.modify(
+            metadata={
+                "generation": state.generation,
+                "documents": json.dumps(documents, ensure_ascii=False),
+            }
+        )
+        self.collect_garbage(keep=state.generation)
+
+    def collect_garbage(self, *, keep: str | None) -> None:
+        """Drop generations other than ``keep`` (left over by a replaced or interrupted ingest)."""
+        for name in self._generation_names():
+            if name != keep:
+                logger.info("dropping index generation %s", name)
+                self._client.delete_collection(name)
+
+    def _generation_names(self) -> list[str]:
+        names = [c if isinstance(c, str) else c.name for c in self._client.list_collections()]
+        return [n for n in names if n.startswith(f"{self._prefix}g_")]
+
+    # -- generations ---------------------------------------------------------------------
+    def new_generation(self) -> str:
+        return f"{self._prefix}g_{uuid.uuid4().hex[:12]}"
+
+    def vectorstore(self, generation: str) -> Chroma:
+        return Chroma(
+            collection_name=generation,
+            embedding_function=self._embeddings,
+            client=self._client,
+            collection_metadata={"hnsw:space": "cosine"},
+        )
+
+    def add(
+        self, generation: str, chunks: Sequence[StoredChunk], indexed_texts: Sequence[str]
+    ) -> None:
+        store = self.vectorstore(generation)
+        for start in range(0, len(chunks), _BATCH):
+            part = chunks[start : start + _BATCH]
+            store.add_texts(
+                texts=list(indexed_texts[start : start + _BATCH]),
+                metadatas=[c.metadata() for c in part],
+                ids=[c.id for c in part],
+            )
+
+    def copy_documents(self, source: str, target: str, source_ids: Sequence[str]) -> None:
+        """Carry unchanged documents into a new generation without embedding them again."""
+        if not source_ids:
+            return
+        old = self._client.get_collection(source)
+        new = self._client.get_or_create_collection(target, metadata={"hnsw:space": "cosine"})
+        records = old.get(
+            where={"source_id": {"$in": list(source_ids)}},
+            include=["embeddings", "documents", "metadatas"],
+        )
+        for start in range(0, len(records["ids"]), _BATCH):
+            end = start + _BATCH
+            new.upsert(
+                ids=records["ids"][start:end],
+                embeddings=records["embeddings"][start:end],
+                documents=records["documents"][start:end],
+                metadatas=records["metadatas"][start:end],
+            )
+
+    def load(self, generation: str) -> list[StoredChunk]:
+        records = self._client.get_collection(generation).get(include=["metadatas"])
+        chunks = [
+            StoredChunk.from_record(i, m or {})
+            for i, m in zip(records["ids"], records["metadatas"] or [], strict=True)
+        ]
+        return sorted(chunks, key=lambda c: c.id)

@@ -1,0 +1,51 @@
+"""jieba tokenisation for BM25 and query rewriting.
+
+Text is normalised (full-width, Traditional) before cutting; department aliases become their
+canonical name, so "发改委" matches "县发改局".
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+
+import jieba
+
+from retrieval.lexicon import Lexicon
+from retrieval.text import normalize
+
+logger = logging.getLogger(__name__)
+jieba.setLogLevel(logging.WARNING)
+
+_WORDLIKE = re.compile(r"\w")
+# jieba's HMM would glue a department alias to its neighbours; dictionary words must win.
+_DICT_FREQ = 10_000_000
+
+
+class Tokenizer:
+    def __init__(self, lexicon: Lexicon) -> None:
+        self._lexicon = lexicon
+        self._jieba = jieba.Tokenizer()
+        for word in (*lexicon.terms, *lexicon.aliases):
+            self._jieba.add_word(word, freq=_DICT_FREQ)
+
+    def _cut(self, text: str) -> list[str]:
+        return [w for w in self._jieba.lcut(normalize(text)) if w.strip()]
+
+    def tokens(self, text: str) -> list[str]:
+        """Index/query terms: search-mode cut, aliases mapped, stop words and punctuation dropped."""
+        out = []
+        for word in self._jieba.lcut_for_search(self.canonical(text)):
+            if not _WORDLIKE.search(word) or word in self._lexicon.stopwords:
+                continue
+            out.append(word)
+        return out
+
+    def canonical(self, text: str) -> str:
+        """The normalised text with every department alias replaced by its canonical name."""
+        return "".join(self._lexicon.aliases.get(word, word) for word in self._cut(text))
+
+    def departments(self, text: str) -> list[str]:
+        """Canonical names of the departments mentioned in ``text``, in order, without repeats."""
+        found = [self._lexicon.aliases[w] for w in self._cut(text) if w in self._lexicon.aliases]
+        return list(dict.fromkeys(found))

@@ -1,0 +1,71 @@
+"""Shared fixtures: settings on tmp_path, a network guard, and the plan ingested once."""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+from pathlib import Path
+
+import pytest
+
+from assistant.services import Services
+from assistant.settings import Settings
+from policyqa.composition import build_services
+
+REPO = Path(__file__).resolve().parents[1]
+CORPUS = REPO / "corpus"
+
+
+def _is_local(address: object) -> bool:
+    if isinstance(address, tuple) and address:
+        host = str(address[0])
+        if host == "localhost":
+            return True
+        try:
+            return ipaddress.ip_address(host).is_loopback
+        except ValueError:
+            return False
+    return True  # unix sockets
+
+
+@pytest.fixture(autouse=True)
+def _no_network(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests talk only to 127.0.0.1: a model download or telemetry call fails loudly."""
+    real_connect = socket.socket.connect
+
+    def guarded(self: socket.socket, address: object) -> None:
+        if not _is_local(address):
+            raise ConnectionRefusedError(f"tests may not reach {address!r}")
+        return real_connect(self, address)
+
+    monkeypatch.setattr(socket.socket, "connect", guarded)
+
+
+@pytest.fixture(scope="session")
+def embedding_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One embedding cache for the whole run, so the plan is embedded once."""
+    return tmp_path_factory.mktemp("embedding-cache")
+
+
+def make_settings(data_dir: Path, cache_dir: Path, **overrides: object) -> Settings:
+    return Settings(
+        _env_file=None,
+        data_dir=data_dir,
+        corpus_dir=overrides.pop("corpus_dir", CORPUS),
+        cache_dir=cache_dir,
+        **overrides,
+    )
+
+
+@pytest.fixture
+def settings(tmp_path: Path, embedding_cache: Path) -> Settings:
+    return make_settings(tmp_path / "data", embedding_cache)
+
+
+@pytest.fixture(scope="session")
+def plan_services(tmp_path_factory: pytest.TempPathFactory, embedding_cache: Path) -> Services:
+    """Services over the county plan, ingested once with the real embedding model."""
+    services = build_services(make_settings(tmp_path_factory.mktemp("plan"), embedding_cache))
+    report = services.ingest.ingest()
+    assert not report.failed, report.failed
+    return services
