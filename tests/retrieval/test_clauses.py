@@ -331,53 +331,44 @@ def test_several_preamble_paragraphs_form_one_preamble_clause():
 
 
 def test_a_first_block_that_is_a_sentence_is_preamble_not_title():
-    document = parse_clauses(
-        ["为深入贯彻落实碳达峰碳中和决策部署，制定本方案。", "一、主要目标"],
-        fallback_title="湘阴方案",
-    )
+    document = parse_clauses(["为深入贯彻落实碳达峰碳中和决策部署，制定本方案。", "一、主要目标"])
 
-    assert document.title == "湘阴方案"
+    assert document.title == ""
     assert clause(document, "前言").text == "为深入贯彻落实碳达峰碳中和决策部署，制定本方案。"
 
 
-def test_fallback_title_when_the_document_starts_with_a_number():
-    document = parse_clauses(
-        ["一、主要目标", "（一）碳达峰控制指标：全面完成。"], fallback_title="湘阴方案"
-    )
+def test_given_title_names_a_document_that_starts_with_a_number():
+    document = parse_clauses(["一、主要目标", "（一）碳达峰控制指标：全面完成。"], title="湘阴方案")
 
     assert document.title == "湘阴方案"
     assert labels(document) == ["一、", "一、（一）"]
+
+
+def test_given_title_wins_over_the_title_line_which_is_still_not_preamble():
+    document = parse_clauses([TITLE, "一、主要目标"], title="湘阴县双碳实施方案")
+
+    assert document.title == "湘阴县双碳实施方案"
+    assert labels(document) == ["一、"]
 
 
 def test_no_blocks_no_clauses():
     assert parse_clauses([]) == ParsedDocument(title="", clauses=[])
 
 
-@pytest.mark.xfail(
-    reason="parse_clauses starts from fallback_title and keeps it (`title = title or block`), "
-    "so a given fallback hides the document's own title line",
-    strict=True,
-)
-def test_the_document_own_title_wins_over_the_fallback():
-    document = parse_clauses([TITLE, "一、主要目标"], fallback_title="xiangyin-plan")
-
-    assert document.title == TITLE
+# --- enclosed numbers (⑴ ⒈ ㈠) fold to several characters ---------------------------------------
 
 
-@pytest.mark.xfail(
-    reason="_match_marker assumes NFKC keeps the marker's length; ⑴ ⒈ ㈠ expand to (1) 1. (一), "
-    "so the offset found on the folded text cuts the first characters of the title",
-    strict=True,
-)
 @pytest.mark.parametrize(
     ("block", "label", "title"),
     [
         ("⑴加强组织领导。明确责任分工。", "一、（1）", "加强组织领导"),
         ("⒈健全碳排放双控制度体系。聚焦碳达峰。", "一、1.", "健全碳排放双控制度体系"),
         ("㈠有序实施碳达峰行动", "一、（一）", "有序实施碳达峰行动"),
+        ("⑽强化考核。", "一、（10）", "强化考核"),
     ],
 )
 def test_enclosed_number_characters_keep_the_whole_title(block, label, title):
-    document = parse_clauses(["一、保障措施", block])
+    item = clause(parse_clauses(["一、保障措施", block]), label)
 
-    assert clause(document, label).title == title
+    assert item.title == title
+    assert item.heading_path == ("一、保障措施", item.marker + title)

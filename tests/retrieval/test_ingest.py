@@ -54,9 +54,9 @@ def corpus_settings(tmp_path: Path, small_corpus: Path, embedding_cache: Path) -
 
 def test_unchanged_documents_are_skipped(corpus_settings: Settings) -> None:
     services = build_services(corpus_settings)
-    first = services.ingest.ingest()
+    first = services.ingest.ingest().index
     assert sorted(first.updated) == ["a", "b"] and first.documents == 2
-    second = services.ingest.ingest()
+    second = services.ingest.ingest().index
     assert second.updated == [] and sorted(second.unchanged) == ["a", "b"]
     assert second.embedded == 0
     assert "文档 2 篇" in second.summary() and "分块" in second.summary()
@@ -71,7 +71,7 @@ def test_changed_document_is_replaced_and_others_kept(
         "甲县节能方案\n一、目标\n1.推广地源热泵。到2027年推广地源热泵20台。（县住建局负责）\n",
         "utf-8",
     )
-    report = services.ingest.ingest()
+    report = services.ingest.ingest().index
     assert report.updated == ["a"] and report.unchanged == ["b"]
     # A fresh process sees the new generation: old text gone, untouched document still there.
     fresh = build_services(corpus_settings)
@@ -86,7 +86,7 @@ def test_a_failed_file_leaves_the_rest_and_the_previous_index(
     services = build_services(corpus_settings)
     services.ingest.ingest()
     (small_corpus / "a.txt").write_bytes(b"")
-    report = services.ingest.ingest()
+    report = services.ingest.ingest().index
     assert [path for path, _ in report.failed] == [str(small_corpus / "a.txt")]
     assert "a.txt" in report.failed[0][1]
     assert "屋顶光伏" in services.search.search("屋顶光伏", k=1)[0].text
@@ -97,8 +97,8 @@ def test_ingest_killed_mid_way_leaves_the_previous_index_serving(
 ) -> None:
     services = build_services(corpus_settings)
     services.ingest.ingest()
-    # Enough new text that embedding takes a while, so the kill lands inside the ingest.
-    body = "".join(f"{n}.第{n}号示范项目完成节能改造{n * 7}处。" for n in range(1, 400))
+    # Enough new clauses that embedding takes seconds, so the kill lands inside the ingest.
+    body = "\n".join(f"{n}.第{n}号示范项目完成节能改造{n * 7}处。" for n in range(1, 121))
     (small_corpus / "a.txt").write_text(f"甲县节能方案\n一、目标\n{body}\n", "utf-8")
     cache = corpus_settings.embedding_cache
     before = _cached_rows(cache)
@@ -118,9 +118,9 @@ def test_ingest_killed_mid_way_leaves_the_previous_index_serving(
 
     fresh = build_services(corpus_settings)
     assert "屋顶光伏" in fresh.search.search("屋顶光伏", k=1)[0].text
-    report = fresh.ingest.ingest()
+    report = fresh.ingest.ingest().index
     assert report.updated == ["a"]
-    assert report.embedded < 399  # what was embedded before the kill is reused
+    assert report.embedded < 120  # what was embedded before the kill is reused
     assert "示范项目" in fresh.search.search("第7号示范项目", k=1)[0].text
 
 
@@ -136,7 +136,7 @@ def test_ingest_a_file_for_a_manifest_entry(corpus_settings: Settings, tmp_path:
     newer.write_text(
         "# 乙市充电设施规划\n## 一、任务\n1.建设换电站。到2029年建成换电站12座。\n", "utf-8"
     )
-    report = services.ingest.ingest([newer], source_id="b")
+    report = services.ingest.ingest([newer], source_id="b").index
     assert report.updated == ["b"] and report.documents == 2
     hit = services.search.search("换电站", k=1)[0]
     assert hit.document == "乙市充电设施规划" and hit.clause == "一、1."

@@ -42,7 +42,13 @@ def test_traditional_and_simplified_department_names_match():
 def test_split_sentences_keeps_punctuation_with_its_sentence():
     text = "加快光伏建设。推进风电！是否全面完成？落实责任；剩余部分"
 
-    assert split_sentences(text) == ["加快光伏建设。", "推进风电！", "是否全面完成？", "落实责任；", "剩余部分"]
+    assert split_sentences(text) == [
+        "加快光伏建设。",
+        "推进风电！",
+        "是否全面完成？",
+        "落实责任；",
+        "剩余部分",
+    ]
 
 
 def test_split_sentences_loses_nothing():

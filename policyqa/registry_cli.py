@@ -1,0 +1,285 @@
+"""Registry commands of the ``policyqa`` CLI: tasks, departments, task force, milestones,
+progress, due items, corrections and the 台账 export."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from dataclasses import asdict
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from assistant.settings import Settings
+from policyqa.composition import build_registry
+from registry.export import write_csv, write_xlsx
+from registry.models import STATUSES
+from registry.service import Registry, RegistryError
+from registry.views import DueItem, TargetView, TaskView
+
+milestone_app = typer.Typer(help="里程碑", no_args_is_help=True)
+progress_app = typer.Typer(help="进展", no_args_is_help=True)
+correct_app = typer.Typer(help="办公室更正（重新入库时保留）", no_args_is_help=True)
+
+Json = Annotated[bool, typer.Option("--json", help="输出 JSON")]
+
+
+def _registry() -> Registry:
+    return build_registry(Settings())
+
+
+def _echo_json(data: Any) -> None:
+    typer.echo(json.dumps(data, ensure_ascii=False, default=str))
+
+
+def _guarded(action):  # type: ignore[no-untyped-def]
+    try:
+        return action()
+    except RegistryError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(code=1) from None
+
+
+def _value(value: float | None) -> float | int | None:
+    return int(value) if value is not None and float(value).is_integer() else value
+
+
+def target_json(target: TargetView) -> dict[str, Any]:
+    return {
+        "text": target.text,
+        "value": _value(target.value),
+        "unit": target.unit,
+        "year": target.year,
+    }
+
+
+def task_json(task: TaskView) -> dict[str, Any]:
+    return {
+        "id": task.id,
+        "document": task.document,
+        "clause": task.clause,
+        "title": task.title,
+        "text": task.text,
+        "lead_departments": list(task.lead_departments),
+        "co_departments": list(task.co_departments),
+        "open_ended": task.open_ended,
+        "targets": [target_json(t) for t in task.targets],
+        "milestones": [
+            {"due": m.due.isoformat(), "description": m.description, "status": m.status}
+            for m in task.milestones
+        ],
+    }
+
+
+def _task_text(task: TaskView) -> str:
+    lines = [f"[{task.id}] {task.clause} {task.title}"]
+    if task.lead_departments:
+        lines.append(f"    牵头：{'、'.join(task.lead_departments)}")
+    co = "、".join(task.co_departments) + ("等" if task.open_ended else "")
+    if co:
+        lines.append(f"    配合：{co}")
+    lines += [f"    目标：{t.text}" for t in task.targets]
+    lines += [f"    里程碑：{m.due} {m.description}（{m.status}）" for m in task.milestones]
+    return "\n".join(lines)
+
+
+def tasks(
+    department: Annotated[str | None, typer.Option("--department", help="部门（可用简称）")] = None,
+    as_json: Json = False,
+) -> None:
+    """列出任务（可按部门筛选）。"""
+    found = _guarded(lambda: _registry().tasks(department=department))
+    if as_json:
+        _echo_json([task_json(t) for t in found])
+    else:
+        typer.echo("\n".join(_task_text(t) for t in found) or "没有任务。")
+
+
+def departments(as_json: Json = False) -> None:
+    """列出责任单位、别名及其承担的任务。"""
+    views = _registry().departments()
+    if as_json:
+        _echo_json([asdict(v) for v in views])
+        return
+    for v in views:
+        roles = "；".join(f"{t.clause}{t.title}（{t.role}）" for t in v.tasks) or "无具体任务"
+        extra = f"［{v.taskforce_role}］" if v.taskforce_role else ""
+        typer.echo(f"{v.name}{extra}：{roles}")
+
+
+def taskforce(as_json: Json = False) -> None:
+    """工作专班：召集人、副召集人、成员单位、办公室。"""
+    force = _registry().taskforce()
+    if force is None:
+        typer.echo("台账中没有工作专班信息，请先运行 policyqa ingest。", err=True)
+        raise typer.Exit(code=1)
+    if as_json:
+        _echo_json(
+            {
+                "convener": force.convener,
+                "deputy_conveners": list(force.deputy_conveners),
+                "members": list(force.members),
+                "office": force.office,
+            }
+        )
+        return
+    members = "、".join(force.members) + ("等" if force.members_open_ended else "")
+    typer.echo(
+        f"{force.name}（《{force.document}》{force.clause}）\n召集人：{force.convener}\n"
+        f"副召集人：{'、'.join(force.deputy_conveners)}\n成员单位：{members}\n"
+        f"专班办公室：设在{force.office}，{force.office_duties}"
+    )
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise typer.BadParameter(f"日期格式应为 YYYY-MM-DD：{text}") from None
+
+
+@milestone_app.command("add")
+def milestone_add(
+    task_id: int,
+    description: str,
+    due: Annotated[str, typer.Option("--due", help="到期日 YYYY-MM-DD")],
+    actor: Annotated[str, typer.Option("--by", help="操作人")] = "专班办公室",
+) -> None:
+    """为任务添加里程碑。"""
+    view = _guarded(
+        lambda: _registry().add_milestone(
+            task_id, due=_date(due), description=description, actor=actor
+        )
+    )
+    typer.echo(f"已添加里程碑 #{view.id}：任务 {task_id}，{view.due} {view.description}")
+
+
+@milestone_app.command("done")
+def milestone_done(
+    milestone_id: int,
+    actor: Annotated[str, typer.Option("--by", help="操作人")] = "专班办公室",
+) -> None:
+    """标记里程碑已完成。"""
+    view = _guarded(lambda: _registry().complete_milestone(milestone_id, actor=actor))
+    typer.echo(f"里程碑 #{view.id} 已完成（{view.completed_on}）")
+
+
+@progress_app.command("add")
+def progress_add(
+    task_id: int,
+    note: str,
+    department: Annotated[str, typer.Option("--department", help="填报部门")],
+    status: Annotated[str, typer.Option("--status", help="、".join(STATUSES))],
+    reporter: Annotated[str | None, typer.Option("--reporter", help="填报人")] = None,
+) -> None:
+    """填报任务进展。"""
+    view = _guarded(
+        lambda: _registry().add_progress(
+            task_id,
+            department=department,
+            status=status,
+            note=note,
+            reporter=reporter or department,
+        )
+    )
+    typer.echo(f"已记录进展 #{view.id}：{view.department} {view.status} {view.note}")
+
+
+@correct_app.command("department")
+def correct_department(
+    task_id: int,
+    department: str,
+    role: Annotated[str, typer.Option("--role", help="lead 牵头 / co 配合 / excluded 移除")],
+    actor: Annotated[str, typer.Option("--by", help="操作人")] = "专班办公室",
+) -> None:
+    """更正任务的责任单位。"""
+    task = _guarded(
+        lambda: _registry().set_department_role(
+            task_id, department=department, role=role, actor=actor
+        )
+    )
+    typer.echo(_task_text(task))
+
+
+@correct_app.command("target")
+def correct_target(
+    target_id: int,
+    value: Annotated[float | None, typer.Option("--value")] = None,
+    unit: Annotated[str | None, typer.Option("--unit")] = None,
+    year: Annotated[int | None, typer.Option("--year")] = None,
+    actor: Annotated[str, typer.Option("--by", help="操作人")] = "专班办公室",
+) -> None:
+    """更正目标指标的数值、单位或年份。"""
+    fields = {
+        k: v for k, v in {"value": value, "unit": unit, "year": year}.items() if v is not None
+    }
+    if not fields:
+        raise typer.BadParameter("请至少给出 --value、--unit 或 --year 之一")
+    view = _guarded(lambda: _registry().correct_target(target_id, actor=actor, **fields))
+    typer.echo(
+        f"已更正目标 #{view.id}：{view.text} → {_value(view.value)}{view.unit} {view.year or ''}"
+    )
+
+
+def _within(text: str) -> int:
+    found = re.fullmatch(r"(\d+)\s*d?", text.strip())
+    if not found:
+        raise typer.BadParameter(f"期限格式应为天数，如 30d：{text}")
+    return int(found.group(1))
+
+
+def due_json(item: DueItem) -> dict[str, Any]:
+    return {
+        "task_id": item.task_id,
+        "clause": item.clause,
+        "title": item.title,
+        "due": item.milestone.due.isoformat(),
+        "description": item.milestone.description,
+        "status": item.milestone.status,
+        "days_left": item.days_left,
+        "lead_departments": list(item.lead_departments),
+        "co_departments": list(item.co_departments),
+    }
+
+
+def due(
+    within: Annotated[str, typer.Option("--within", help="多少天内到期，如 30d")] = "30d",
+    as_json: Json = False,
+) -> None:
+    """列出即将到期和已逾期的里程碑。"""
+    items = _registry().due(within_days=_within(within))
+    if as_json:
+        _echo_json([due_json(i) for i in items])
+        return
+    for i in items:
+        when = f"已逾期 {-i.days_left} 天" if i.days_left < 0 else f"还剩 {i.days_left} 天"
+        units = "、".join(i.lead_departments + i.co_departments)
+        typer.echo(
+            f"{i.milestone.due}（{when}）任务 {i.task_id} {i.clause}{i.title}：{i.milestone.description}［{units}］"
+        )
+    if not items:
+        typer.echo("没有即将到期的里程碑。")
+
+
+def export(
+    fmt: Annotated[str, typer.Option("--format", help="xlsx 或 csv")] = "xlsx",
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="输出文件")] = None,
+) -> None:
+    """导出任务台账。"""
+    if fmt not in ("xlsx", "csv"):
+        raise typer.BadParameter("格式只能是 xlsx 或 csv")
+    settings = Settings()
+    registry = build_registry(settings)
+    path = output or settings.data_dir / "exports" / f"任务台账-{registry.today():%Y%m%d}.{fmt}"
+    writer = write_xlsx if fmt == "xlsx" else write_csv
+    typer.echo(str(writer(registry.tasks(), path)))
+
+
+def register(app: typer.Typer) -> None:
+    for command in (tasks, departments, taskforce, due, export):
+        app.command()(command)
+    app.add_typer(milestone_app, name="milestone")
+    app.add_typer(progress_app, name="progress")
+    app.add_typer(correct_app, name="correct")

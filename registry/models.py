@@ -1,0 +1,186 @@
+"""SQLAlchemy 2 models of the task registry (任务台账). Schema changes go through Alembic."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+STATUSES = ("未开始", "进行中", "已完成", "滞后")
+ROLES = ("lead", "co", "excluded")  # excluded: the office removed an extracted department
+
+
+class Base(DeclarativeBase):
+    type_annotation_map: ClassVar = {dict[str, Any]: JSON, list[str]: JSON}
+
+
+class Document(Base):
+    __tablename__ = "documents"
+
+    id: Mapped[str] = mapped_column(String(100), primary_key=True)  # the manifest's source id
+    title: Mapped[str] = mapped_column(String(300))
+    level: Mapped[str] = mapped_column(String(10))
+    content_hash: Mapped[str] = mapped_column(String(64))
+    synced_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Department(Base):
+    __tablename__ = "departments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    full_name: Mapped[str] = mapped_column(String(200), default="")
+    level: Mapped[str] = mapped_column(String(10), default="县")
+    aliases: Mapped[list[str]] = mapped_column(default=list)
+    # False for a unit the text names but the alias table does not know yet
+    listed: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class Task(Base):
+    __tablename__ = "tasks"
+    __table_args__ = (UniqueConstraint("document_id", "clause"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    document_id: Mapped[str] = mapped_column(ForeignKey("documents.id"))
+    clause: Mapped[str] = mapped_column(String(50))
+    heading: Mapped[str] = mapped_column(String(500), default="")
+    title: Mapped[str] = mapped_column(String(300))
+    text: Mapped[str] = mapped_column(Text)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    open_ended: Mapped[bool] = mapped_column(Boolean, default=False)
+    # the clause is gone from the latest text; kept because office data may hang on it
+    retired: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    document: Mapped[Document] = relationship()
+    departments: Mapped[list[TaskDepartment]] = relationship(
+        back_populates="task", cascade="all, delete-orphan"
+    )
+    targets: Mapped[list[Target]] = relationship(
+        back_populates="task", cascade="all, delete-orphan", order_by="Target.position"
+    )
+    milestones: Mapped[list[Milestone]] = relationship(
+        back_populates="task", order_by="Milestone.due"
+    )
+    progress: Mapped[list[ProgressReport]] = relationship(
+        back_populates="task", order_by="ProgressReport.id"
+    )
+
+
+class TaskDepartment(Base):
+    __tablename__ = "task_departments"
+
+    task_id: Mapped[int] = mapped_column(ForeignKey("tasks.id"), primary_key=True)
+    department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"), primary_key=True)
+    role: Mapped[str] = mapped_column(String(10))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    # set by the office; a re-ingest never overwrites it
+    manual: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    task: Mapped[Task] = relationship(back_populates="departments")
+    department: Mapped[Department] = relationship()
+
+
+class Target(Base):
+    __tablename__ = "targets"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    task_id: Mapped[int] = mapped_column(ForeignKey("tasks.id"))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    text: Mapped[str] = mapped_column(String(500))
+    metric: Mapped[str] = mapped_column(String(200), default="")
+    value: Mapped[float | None] = mapped_column(Float, nullable=True)
+    unit: Mapped[str] = mapped_column(String(20), default="")
+    kind: Mapped[str] = mapped_column(String(20))
+    year: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    start_year: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # field names the office corrected; a re-ingest keeps those values
+    corrected: Mapped[list[str]] = mapped_column(default=list)
+    manual: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    task: Mapped[Task] = relationship(back_populates="targets")
+
+
+class Milestone(Base):
+    __tablename__ = "milestones"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    task_id: Mapped[int] = mapped_column(ForeignKey("tasks.id"))
+    due: Mapped[dt.date] = mapped_column(Date)
+    description: Mapped[str] = mapped_column(Text)
+    completed_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    created_by: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+    task: Mapped[Task] = relationship(back_populates="milestones")
+
+
+class ProgressReport(Base):
+    __tablename__ = "progress_reports"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    task_id: Mapped[int] = mapped_column(ForeignKey("tasks.id"))
+    department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"))
+    reported_on: Mapped[dt.date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(10))
+    note: Mapped[str] = mapped_column(Text, default="")
+    reporter: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+    task: Mapped[Task] = relationship(back_populates="progress")
+    department: Mapped[Department] = relationship()
+
+
+class TaskForceRecord(Base):
+    """The plan's 工作专班 as extracted from its 推进机制 section."""
+
+    __tablename__ = "taskforces"
+
+    document_id: Mapped[str] = mapped_column(ForeignKey("documents.id"), primary_key=True)
+    name: Mapped[str] = mapped_column(String(300))
+    convener: Mapped[str] = mapped_column(String(200))
+    deputy_conveners: Mapped[list[str]] = mapped_column(default=list)
+    deputy_departments: Mapped[list[str]] = mapped_column(default=list)
+    members: Mapped[list[str]] = mapped_column(default=list)
+    members_open_ended: Mapped[bool] = mapped_column(Boolean, default=False)
+    office: Mapped[str] = mapped_column(String(100))
+    office_duties: Mapped[str] = mapped_column(String(300), default="")
+    clause: Mapped[str] = mapped_column(String(50), default="")
+
+
+class ChatSubscription(Base):
+    __tablename__ = "chat_subscriptions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    chat_id: Mapped[str] = mapped_column(String(64), unique=True)
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"), nullable=True)
+    is_office: Mapped[bool] = mapped_column(Boolean, default=False)
+    muted: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+    department: Mapped[Department | None] = relationship()
+
+
+class AuditEntry(Base):
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    actor: Mapped[str] = mapped_column(String(100))
+    action: Mapped[str] = mapped_column(String(50))
+    entity: Mapped[str] = mapped_column(String(50))
+    entity_id: Mapped[str] = mapped_column(String(100))
+    before: Mapped[dict[str, Any] | None] = mapped_column(nullable=True)
+    after: Mapped[dict[str, Any] | None] = mapped_column(nullable=True)

@@ -1,0 +1,544 @@
+"""The task registry: syncing extracted facts, reading the ledger, and the office's edits.
+
+Every write is one transaction with an audit entry. A re-ingest updates extracted rows only:
+milestones, progress and the office's corrections (marked rows and fields) are never lost.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import hashlib
+import logging
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import asdict
+from typing import Any
+
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session, selectinload, sessionmaker
+
+from registry.extract import ExtractedTask, extract
+from registry.models import (
+    ROLES,
+    STATUSES,
+    AuditEntry,
+    Department,
+    Document,
+    Milestone,
+    ProgressReport,
+    Target,
+    Task,
+    TaskDepartment,
+    TaskForceRecord,
+)
+from registry.views import (
+    DepartmentTask,
+    DepartmentView,
+    DueItem,
+    MilestoneView,
+    ProgressView,
+    SyncReport,
+    TargetView,
+    TaskForceView,
+    TaskView,
+)
+from retrieval.clauses import ParsedDocument
+from retrieval.lexicon import DepartmentEntry
+from retrieval.text import normalize
+
+logger = logging.getLogger(__name__)
+
+Clock = Callable[[], dt.datetime]
+_CORRECTABLE = ("metric", "value", "unit", "kind", "year", "start_year", "text")
+
+
+class RegistryError(ValueError):
+    """A request the registry refuses; the message is Chinese, for end users."""
+
+
+class UnknownDepartment(RegistryError):
+    pass
+
+
+class Registry:
+    def __init__(self, engine: Engine, *, departments: list[DepartmentEntry], clock: Clock) -> None:
+        self._sessions = sessionmaker(engine, expire_on_commit=False)
+        self._entries = departments
+        self._clock = clock
+        self._aliases = {
+            normalize(name): entry.name
+            for entry in departments
+            for name in (entry.name, entry.full_name, *entry.aliases)
+            if name
+        }
+
+    # -- plumbing --------------------------------------------------------------------------
+    @contextmanager
+    def _write(self, actor: str, action: str) -> Iterator[_Audit]:
+        with self._sessions.begin() as session:
+            yield _Audit(session, actor, action, self._clock())
+
+    def today(self) -> dt.date:
+        return self._clock().date()
+
+    # -- departments -----------------------------------------------------------------------
+    def resolve(self, name: str) -> str | None:
+        """Canonical department name for any alias (the alias table, then units seen in text)."""
+        key = normalize(name.strip())
+        if key in self._aliases:
+            return self._aliases[key]
+        with self._sessions() as session:
+            found = session.scalar(select(Department.name).where(Department.name == name.strip()))
+        return found
+
+    def department_name(self, name: str) -> str:
+        """Like ``resolve`` but an unknown name is an error that lists the nearest names."""
+        found = self.resolve(name)
+        if found:
+            return found
+        with self._sessions() as session:
+            names = list(session.scalars(select(Department.name)))
+        near = difflib.get_close_matches(normalize(name), [*self._aliases, *names], n=5, cutoff=0.4)
+        suggestions = list(dict.fromkeys(self._aliases.get(n, n) for n in near))
+        hint = f"，您是否要找：{'、'.join(suggestions)}" if suggestions else ""
+        raise UnknownDepartment(f"没有名为“{name}”的责任单位{hint}")
+
+    # -- sync from the plan ------------------------------------------------------------------
+    def sync_document(
+        self, *, source_id: str, title: str, level: str, document: ParsedDocument
+    ) -> SyncReport:
+        extraction = extract(document, self.resolve)
+        digest = hashlib.sha256(repr((title, level, extraction)).encode()).hexdigest()
+        with self._write("ingest", "sync") as audit:
+            session = audit.session
+            row = session.get(Document, source_id)
+            if row is not None and row.content_hash == digest:
+                return SyncReport(document_id=source_id, changed=False)
+            before = {"content_hash": row.content_hash} if row else None
+            if row is None:
+                row = Document(id=source_id)
+                session.add(row)
+            row.title, row.level, row.content_hash, row.synced_at = title, level, digest, audit.at
+            departments = self._department_rows(session)
+            existing = {
+                t.clause: t
+                for t in session.scalars(
+                    select(Task)
+                    .where(Task.document_id == source_id)
+                    .options(selectinload(Task.departments), selectinload(Task.targets))
+                )
+            }
+            for position, facts in enumerate(extraction.tasks):
+                task = existing.pop(facts.clause, None)
+                if task is None:
+                    task = Task(document_id=source_id, clause=facts.clause)
+                    session.add(task)
+                self._apply(session, task, facts, position, departments)
+            for task in existing.values():
+                task.retired = True
+            self._sync_taskforce(session, source_id, extraction, departments)
+            report = SyncReport(
+                document_id=source_id,
+                changed=True,
+                tasks=len(extraction.tasks),
+                targets=sum(len(t.targets) for t in extraction.tasks),
+                retired=len(existing),
+            )
+            audit.record("document", source_id, before, asdict(report))
+            return report
+
+    def _department_rows(self, session: Session) -> dict[str, Department]:
+        rows = {d.name: d for d in session.scalars(select(Department))}
+        for entry in self._entries:
+            row = rows.get(entry.name)
+            if row is None:
+                row = rows[entry.name] = Department(name=entry.name)
+                session.add(row)
+            row.full_name, row.level, row.aliases, row.listed = (
+                entry.full_name,
+                entry.level,
+                list(entry.aliases),
+                True,
+            )
+        return rows
+
+    @staticmethod
+    def _department(session: Session, rows: dict[str, Department], name: str) -> Department:
+        if name not in rows:
+            logger.warning("department %s is not in the alias table", name)
+            rows[name] = Department(name=name, full_name="", level="县", aliases=[], listed=False)
+            session.add(rows[name])
+        return rows[name]
+
+    def _apply(
+        self,
+        session: Session,
+        task: Task,
+        facts: ExtractedTask,
+        position: int,
+        departments: dict[str, Department],
+    ) -> None:
+        task.heading, task.title, task.text = facts.heading, facts.title, facts.text
+        task.position, task.open_ended, task.retired = (
+            position,
+            facts.responsibility.open_ended,
+            False,
+        )
+        manual = {link.department.name for link in task.departments if link.manual}
+        task.departments = [link for link in task.departments if link.manual]
+        roles = [("lead", n) for n in facts.responsibility.leads] + [
+            ("co", n) for n in facts.responsibility.co
+        ]
+        for order, (role, name) in enumerate(roles):
+            if name not in manual:
+                task.departments.append(
+                    TaskDepartment(
+                        department=self._department(session, departments, name),
+                        role=role,
+                        position=order,
+                    )
+                )
+        old = {(t.metric, t.kind): t for t in task.targets if not t.manual}
+        kept = [t for t in task.targets if t.manual]
+        for order, fact in enumerate(facts.targets):
+            target = old.pop((fact.metric, fact.kind), None) or Target(
+                kind=fact.kind, metric=fact.metric
+            )
+            for field in _CORRECTABLE:
+                if field not in (target.corrected or []):
+                    setattr(target, field, getattr(fact, field))
+            target.position = order
+            kept.append(target)
+        # a corrected target whose phrase left the text is office data: keep it
+        kept.extend(t for t in old.values() if t.corrected)
+        task.targets = kept
+
+    def _sync_taskforce(
+        self, session: Session, source_id: str, extraction: Any, departments: dict[str, Department]
+    ) -> None:
+        record = session.get(TaskForceRecord, source_id)
+        force = extraction.taskforce
+        if force is None:
+            if record is not None:
+                session.delete(record)
+            return
+        for name in (*force.members, *force.deputy_departments, force.office):
+            if name:
+                self._department(session, departments, name)
+        if record is None:
+            record = TaskForceRecord(document_id=source_id)
+            session.add(record)
+        record.name, record.convener = force.name, force.convener
+        record.deputy_conveners = list(force.deputy_conveners)
+        record.deputy_departments = list(force.deputy_departments)
+        record.members, record.members_open_ended = list(force.members), force.members_open_ended
+        record.office, record.office_duties = force.office, force.office_duties
+        record.clause = extraction.taskforce_clause
+
+    # -- reading -------------------------------------------------------------------------------
+    def tasks(
+        self, *, department: str | None = None, include_retired: bool = False
+    ) -> list[TaskView]:
+        name = self.department_name(department) if department else None
+        with self._sessions() as session:
+            query = (
+                select(Task)
+                .options(
+                    selectinload(Task.document),
+                    selectinload(Task.departments).selectinload(TaskDepartment.department),
+                    selectinload(Task.targets),
+                    selectinload(Task.milestones),
+                    selectinload(Task.progress).selectinload(ProgressReport.department),
+                )
+                .order_by(Task.document_id, Task.position, Task.id)
+            )
+            if not include_retired:
+                query = query.where(Task.retired.is_(False))
+            views = [self._task_view(t) for t in session.scalars(query)]
+        if name:
+            views = [v for v in views if v.role_of(name)]
+        return views
+
+    def task(self, task_id: int) -> TaskView:
+        found = [t for t in self.tasks(include_retired=True) if t.id == task_id]
+        if not found:
+            raise RegistryError(f"没有编号为 {task_id} 的任务")
+        return found[0]
+
+    def _task_view(self, task: Task) -> TaskView:
+        links = sorted(task.departments, key=lambda link: (link.position, link.department.name))
+        today = self.today()
+        return TaskView(
+            id=task.id,
+            document_id=task.document_id,
+            document=task.document.title,
+            clause=task.clause,
+            heading=task.heading,
+            title=task.title,
+            text=task.text,
+            lead_departments=tuple(k.department.name for k in links if k.role == "lead"),
+            co_departments=tuple(k.department.name for k in links if k.role == "co"),
+            open_ended=task.open_ended,
+            retired=task.retired,
+            targets=tuple(_target_view(t) for t in task.targets),
+            milestones=tuple(_milestone_view(m, today) for m in task.milestones),
+            progress=tuple(_progress_view(p) for p in task.progress),
+        )
+
+    def departments(self) -> list[DepartmentView]:
+        tasks = self.tasks()
+        force = self.taskforce()
+        with self._sessions() as session:
+            rows = list(session.scalars(select(Department).order_by(Department.id)))
+        views = []
+        for row in rows:
+            named = tuple(
+                DepartmentTask(t.id, t.clause, t.title, role)
+                for t in tasks
+                if (role := t.role_of(row.name))
+            )
+            views.append(
+                DepartmentView(
+                    name=row.name,
+                    full_name=row.full_name,
+                    level=row.level,
+                    aliases=tuple(row.aliases),
+                    listed=row.listed,
+                    tasks=named,
+                    taskforce_role=_taskforce_role(force, row.name),
+                )
+            )
+        return views
+
+    def taskforce(self) -> TaskForceView | None:
+        with self._sessions() as session:
+            record = session.scalars(
+                select(TaskForceRecord).order_by(TaskForceRecord.document_id)
+            ).first()
+            if record is None:
+                return None
+            title = session.get(Document, record.document_id).title  # type: ignore[union-attr]
+        return TaskForceView(
+            document_id=record.document_id,
+            document=title,
+            clause=record.clause,
+            name=record.name,
+            convener=record.convener,
+            deputy_conveners=tuple(record.deputy_conveners),
+            deputy_departments=tuple(record.deputy_departments),
+            members=tuple(record.members),
+            members_open_ended=record.members_open_ended,
+            office=record.office,
+            office_duties=record.office_duties,
+        )
+
+    def due(self, *, within_days: int) -> list[DueItem]:
+        """Open milestones due within ``within_days`` from today, overdue ones included."""
+        today = self.today()
+        horizon = today + dt.timedelta(days=within_days)
+        items = [
+            DueItem(
+                m,
+                t.id,
+                t.clause,
+                t.title,
+                t.lead_departments,
+                t.co_departments,
+                (m.due - today).days,
+            )
+            for t in self.tasks()
+            for m in t.milestones
+            if m.completed_on is None and m.due <= horizon
+        ]
+        return sorted(items, key=lambda i: (i.milestone.due, i.clause))
+
+    # -- the office's edits --------------------------------------------------------------------
+    def add_milestone(
+        self, task_id: int, *, due: dt.date, description: str, actor: str
+    ) -> MilestoneView:
+        description = description.strip()
+        if not description:
+            raise RegistryError("里程碑说明不能为空")
+        with self._write(actor, "add") as audit:
+            task = _get_task(audit.session, task_id)
+            milestone = Milestone(
+                task=task, due=due, description=description, created_by=actor, created_at=audit.at
+            )
+            audit.session.add(milestone)
+            audit.session.flush()
+            view = _milestone_view(milestone, audit.at.date())
+            audit.record("milestone", milestone.id, None, _plain(view))
+        return view
+
+    def complete_milestone(
+        self, milestone_id: int, *, actor: str, on: dt.date | None = None
+    ) -> MilestoneView:
+        with self._write(actor, "complete") as audit:
+            milestone = audit.session.get(Milestone, milestone_id)
+            if milestone is None:
+                raise RegistryError(f"没有编号为 {milestone_id} 的里程碑")
+            before = _plain(_milestone_view(milestone, audit.at.date()))
+            milestone.completed_on = on or audit.at.date()
+            view = _milestone_view(milestone, audit.at.date())
+            audit.record("milestone", milestone.id, before, _plain(view))
+        return view
+
+    def add_progress(
+        self,
+        task_id: int,
+        *,
+        department: str,
+        status: str,
+        note: str,
+        reporter: str,
+        on: dt.date | None = None,
+    ) -> ProgressView:
+        if status not in STATUSES:
+            raise RegistryError(f"状态只能是：{'、'.join(STATUSES)}")
+        name = self.department_name(department)
+        with self._write(reporter, "add") as audit:
+            task = _get_task(audit.session, task_id)
+            if name not in {
+                k.department.name for k in task.departments if k.role in ("lead", "co")
+            }:
+                raise RegistryError(
+                    f"{name}不是任务 {task.clause}{task.title} 的责任单位，不能填报其进展"
+                )
+            dept = audit.session.scalar(select(Department).where(Department.name == name))
+            report = ProgressReport(
+                task=task,
+                department=dept,
+                reported_on=on or audit.at.date(),
+                status=status,
+                note=note.strip(),
+                reporter=reporter,
+                created_at=audit.at,
+            )
+            audit.session.add(report)
+            audit.session.flush()
+            view = _progress_view(report)
+            audit.record("progress", report.id, None, _plain(view))
+        return view
+
+    def set_department_role(
+        self, task_id: int, *, department: str, role: str, actor: str
+    ) -> TaskView:
+        """The office's correction of who is responsible; ``role`` is lead, co or excluded."""
+        if role not in ROLES:
+            raise RegistryError(f"角色只能是：{'、'.join(ROLES)}")
+        name = self.department_name(department)
+        with self._write(actor, "correct") as audit:
+            task = _get_task(audit.session, task_id)
+            link = next((k for k in task.departments if k.department.name == name), None)
+            before = {"department": name, "role": link.role if link else None}
+            if link is None:
+                dept = audit.session.scalar(select(Department).where(Department.name == name))
+                link = TaskDepartment(department=dept, role=role, position=len(task.departments))
+                task.departments.append(link)
+            link.role, link.manual = role, True
+            audit.record(
+                "task_department", f"{task_id}:{name}", before, {"department": name, "role": role}
+            )
+        return self.task(task_id)
+
+    def correct_target(self, target_id: int, *, actor: str, **fields: Any) -> TargetView:
+        unknown = set(fields) - set(_CORRECTABLE)
+        if unknown:
+            raise RegistryError(f"不能修改的字段：{'、'.join(sorted(unknown))}")
+        with self._write(actor, "correct") as audit:
+            target = audit.session.get(Target, target_id)
+            if target is None:
+                raise RegistryError(f"没有编号为 {target_id} 的目标")
+            before = _plain(_target_view(target))
+            for field, value in fields.items():
+                setattr(target, field, value)
+            target.corrected = sorted({*(target.corrected or []), *fields})
+            view = _target_view(target)
+            audit.record("target", target.id, before, _plain(view))
+        return view
+
+    def audit_log(self, *, limit: int = 100) -> list[dict[str, Any]]:
+        with self._sessions() as session:
+            rows = session.scalars(select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit))
+            return [
+                {
+                    "at": r.at.isoformat(),
+                    "actor": r.actor,
+                    "action": r.action,
+                    "entity": r.entity,
+                    "entity_id": r.entity_id,
+                    "before": r.before,
+                    "after": r.after,
+                }
+                for r in rows
+            ]
+
+
+class _Audit:
+    """The open transaction of one write, and its audit trail."""
+
+    def __init__(self, session: Session, actor: str, action: str, at: dt.datetime) -> None:
+        self.session, self.actor, self.action, self.at = session, actor, action, at
+
+    def record(self, entity: str, entity_id: object, before: Any, after: Any) -> None:
+        self.session.add(
+            AuditEntry(
+                at=self.at,
+                actor=self.actor,
+                action=self.action,
+                entity=entity,
+                entity_id=str(entity_id),
+                before=before,
+                after=after,
+            )
+        )
+
+
+def _get_task(session: Session, task_id: int) -> Task:
+    task = session.get(Task, task_id, options=[selectinload(Task.departments)])
+    if task is None:
+        raise RegistryError(f"没有编号为 {task_id} 的任务")
+    return task
+
+
+def _plain(view: Any) -> dict[str, Any]:
+    return {k: v.isoformat() if isinstance(v, dt.date) else v for k, v in asdict(view).items()}
+
+
+def _target_view(t: Target) -> TargetView:
+    return TargetView(
+        t.id,
+        t.text,
+        t.metric,
+        t.value,
+        t.unit,
+        t.kind,
+        t.year,
+        t.start_year,
+        tuple(t.corrected or ()),
+    )
+
+
+def _milestone_view(m: Milestone, today: dt.date) -> MilestoneView:
+    status = "已完成" if m.completed_on else "已逾期" if m.due < today else "未到期"
+    return MilestoneView(m.id, m.task_id, m.due, m.description, status, m.completed_on)
+
+
+def _progress_view(p: ProgressReport) -> ProgressView:
+    return ProgressView(
+        p.id, p.task_id, p.department.name, p.reported_on, p.status, p.note, p.reporter
+    )
+
+
+def _taskforce_role(force: TaskForceView | None, name: str) -> str:
+    if force is None:
+        return ""
+    roles = []
+    if name in force.deputy_departments:
+        roles.append("副召集人单位")
+    elif name in force.members:
+        roles.append("成员单位")
+    if name == force.office:
+        roles.append("专班办公室所在单位")
+    return "／".join(roles)

@@ -1,0 +1,117 @@
+"""What the registry returns: plain frozen dataclasses, never ORM rows."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class TargetView:
+    id: int
+    text: str
+    metric: str
+    value: float | None
+    unit: str
+    kind: str
+    year: int | None
+    start_year: int | None
+    corrected: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class MilestoneView:
+    id: int
+    task_id: int
+    due: dt.date
+    description: str
+    status: str  # 未到期 / 已逾期 / 已完成
+    completed_on: dt.date | None
+
+
+@dataclass(frozen=True)
+class ProgressView:
+    id: int
+    task_id: int
+    department: str
+    reported_on: dt.date
+    status: str
+    note: str
+    reporter: str
+
+
+@dataclass(frozen=True)
+class TaskView:
+    id: int
+    document_id: str
+    document: str
+    clause: str
+    heading: str
+    title: str
+    text: str
+    lead_departments: tuple[str, ...]
+    co_departments: tuple[str, ...]
+    open_ended: bool
+    retired: bool
+    targets: tuple[TargetView, ...]
+    milestones: tuple[MilestoneView, ...]
+    progress: tuple[ProgressView, ...]
+
+    def role_of(self, department: str) -> str | None:
+        if department in self.lead_departments:
+            return "牵头"
+        return "配合" if department in self.co_departments else None
+
+
+@dataclass(frozen=True)
+class DepartmentTask:
+    task_id: int
+    clause: str
+    title: str
+    role: str  # 牵头 / 配合
+
+
+@dataclass(frozen=True)
+class DepartmentView:
+    name: str
+    full_name: str
+    level: str
+    aliases: tuple[str, ...]
+    listed: bool
+    tasks: tuple[DepartmentTask, ...]
+    taskforce_role: str  # 副召集人单位 / 成员单位 / "" (办公室所在单位 is added with a ／)
+
+
+@dataclass(frozen=True)
+class TaskForceView:
+    document_id: str
+    document: str
+    clause: str
+    name: str
+    convener: str
+    deputy_conveners: tuple[str, ...]
+    deputy_departments: tuple[str, ...]
+    members: tuple[str, ...]
+    members_open_ended: bool
+    office: str
+    office_duties: str
+
+
+@dataclass(frozen=True)
+class DueItem:
+    milestone: MilestoneView
+    task_id: int
+    clause: str
+    title: str
+    lead_departments: tuple[str, ...]
+    co_departments: tuple[str, ...]
+    days_left: int
+
+
+@dataclass(frozen=True)
+class SyncReport:
+    document_id: str
+    changed: bool
+    tasks: int = 0
+    targets: int = 0
+    retired: int = 0
