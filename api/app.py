@@ -36,9 +36,15 @@ def create_app(services: Services) -> FastAPI:
         source_id: str | None = None,
         level: str | None = None,
         clause_prefix: str | None = None,
+        include_guides: bool = False,
     ) -> list[Hit]:
         return services.search.search(
-            q, k=k, source_id=source_id, level=level, clause_prefix=clause_prefix
+            q,
+            k=k,
+            source_id=source_id,
+            level=level,
+            clause_prefix=clause_prefix,
+            include_guides=include_guides,
         )
 
     return app

@@ -59,7 +59,7 @@ class IngestService:
         outcome = IngestOutcome(self._ingestor.ingest(items, progress=progress))
         failed = {path for path, _ in outcome.index.failed}
         for item in items:
-            if str(item.path) not in failed:
+            if str(item.path) not in failed and item.source.kind == "policy":
                 document = parse_source(read_blocks(item.path), item.source)
                 outcome.registry.append(
                     self._registry.sync_document(

@@ -29,8 +29,15 @@ class SearchService:
         source_id: str | None = None,
         level: str | None = None,
         clause_prefix: str | None = None,
+        include_guides: bool = False,
     ) -> list[Hit]:
-        filters = SearchFilter(source_id=source_id, level=level, clause_prefix=clause_prefix)
+        """Official documents by default; ``include_guides`` adds our plain-language guides."""
+        filters = SearchFilter(
+            source_id=source_id,
+            level=level,
+            clause_prefix=clause_prefix,
+            kinds=None if include_guides else ("policy",),
+        )
         return [
             Hit(
                 document=h.chunk.document,

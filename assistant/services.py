@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from assistant.answers import AnswerService
 from assistant.ingest import IngestService
 from assistant.search import SearchService
 from assistant.settings import Settings
@@ -16,3 +17,4 @@ class Services:
     search: SearchService
     ingest: IngestService
     registry: Registry
+    answers: AnswerService

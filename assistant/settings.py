@@ -38,6 +38,11 @@ class Settings(BaseSettings):
     chroma_url: str | None = None
     embedding_model: Path | None = None
     cache_dir: Path | None = Field(None, description="embedding cache (default: DATA_DIR/cache)")
+    # An OpenAI-compatible chat endpoint (local Qwen/DeepSeek via vLLM or Ollama); off when unset.
+    llm_base_url: str | None = None
+    llm_model: str = "qwen2.5-7b-instruct"
+    llm_api_key: str = "not-needed"
+    llm_timeout: float = Field(20.0, gt=0, description="seconds before answering extractively")
     retrieval: RetrievalSettings = RetrievalSettings()
     api: ApiSettings = ApiSettings()
 

@@ -68,13 +68,16 @@ def search(
     question: Annotated[str, typer.Argument(help="问题；为 - 时从标准输入逐行读取")],
     k: Annotated[int, typer.Option("-k", min=1, max=100, help="返回条数")] = 5,
     as_json: Annotated[bool, typer.Option("--json", help="输出 JSON")] = False,
+    include_guides: Annotated[
+        bool, typer.Option("--include-guides", help="同时检索绿色生活指南")
+    ] = False,
 ) -> None:
-    """检索相关条款。"""
+    """检索相关条款（默认只检索正式文件）。"""
     services = build_services(Settings())
     questions = (line.strip() for line in sys.stdin) if question == "-" else iter([question])
     try:
         for q in questions:
-            hits = services.search.search(q, k=k)
+            hits = services.search.search(q, k=k, include_guides=include_guides)
             if as_json or question == "-":
                 typer.echo(
                     json.dumps(
@@ -83,6 +86,37 @@ def search(
                 )
             else:
                 typer.echo(_format_hits(hits) if hits else "没有找到相关条款。")
+    except IndexNotReady:
+        raise _fail("索引为空，请先运行 policyqa ingest。") from None
+
+
+@app.command()
+def ask(
+    question: Annotated[str, typer.Argument(help="问题；为 - 时从标准输入逐行读取")],
+    audience: Annotated[str, typer.Option("--audience", help="public 或 official")] = "official",
+    as_json: Annotated[bool, typer.Option("--json", help="输出 JSON")] = False,
+    conversation: Annotated[str | None, typer.Option("--conversation", help="多轮对话编号")] = None,
+) -> None:
+    """提问：回答并给出引用的文件和条款。"""
+    if audience not in ("public", "official"):
+        raise typer.BadParameter("--audience 只能是 public 或 official")
+    services = build_services(Settings())
+    questions = (line.strip() for line in sys.stdin) if question == "-" else iter([question])
+    try:
+        for q in questions:
+            answer = services.answers.ask(q, audience=audience, conversation_id=conversation)  # type: ignore[arg-type]
+            if as_json or question == "-":
+                typer.echo(
+                    json.dumps(
+                        answer.model_dump(include={"answer", "citations", "kind"}),
+                        ensure_ascii=False,
+                    )
+                )
+            else:
+                cited = "\n".join(
+                    f"  ［{c.clause}］《{c.document}》：{c.text}" for c in answer.citations
+                )
+                typer.echo(f"{answer.answer}\n\n依据：\n{cited}" if cited else answer.answer)
     except IndexNotReady:
         raise _fail("索引为空，请先运行 policyqa ingest。") from None
 

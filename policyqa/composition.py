@@ -6,7 +6,10 @@ import datetime as dt
 import logging
 from zoneinfo import ZoneInfo
 
+from assistant.answers import AnswerService
+from assistant.conversation import ConversationStore
 from assistant.ingest import IngestService
+from assistant.llm import Rephraser, build_chat_model
 from assistant.search import SearchService
 from assistant.services import Services
 from assistant.settings import Settings
@@ -46,6 +49,18 @@ def build_registry(settings: Settings, *, clock: Clock = shanghai_now) -> Regist
     return Registry(engine, departments=load_departments(settings.corpus_dir), clock=clock)
 
 
+def build_rephraser(settings: Settings, tokenizer: Tokenizer) -> Rephraser | None:
+    if not settings.llm_base_url:
+        return None
+    model = build_chat_model(
+        base_url=settings.llm_base_url,
+        model=settings.llm_model,
+        api_key=settings.llm_api_key,
+        timeout=settings.llm_timeout,
+    )
+    return Rephraser(model, tokenizer, timeout=settings.llm_timeout)
+
+
 def build_services(settings: Settings, *, clock: Clock = shanghai_now) -> Services:
     embedder = CachedEmbedder(build_embedder(settings), settings.embedding_cache)
     tokenizer = Tokenizer(load_lexicon(settings.corpus_dir))
@@ -68,4 +83,11 @@ def build_services(settings: Settings, *, clock: Clock = shanghai_now) -> Servic
             ingestor, registry, corpus_dir=settings.corpus_dir, manifest=settings.manifest
         ),
         registry=registry,
+        answers=AnswerService(
+            searcher=searcher,
+            registry=registry,
+            tokenizer=tokenizer,
+            conversations=ConversationStore(),
+            rephraser=build_rephraser(settings, tokenizer),
+        ),
     )

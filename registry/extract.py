@@ -31,11 +31,12 @@ class Extraction:
     tasks: tuple[ExtractedTask, ...]
     taskforce: TaskForce | None
     taskforce_clause: str
+    taskforce_text: str
 
 
 def extract(document: ParsedDocument, resolve: Callable[[str], str | None]) -> Extraction:
     tasks = []
-    taskforce, taskforce_clause = None, ""
+    taskforce, taskforce_clause, taskforce_text = None, "", ""
     for clause in document.walk():
         note = trailing_parenthetical(clause.text)
         if note:
@@ -51,5 +52,6 @@ def extract(document: ParsedDocument, resolve: Callable[[str], str | None]) -> E
             )
         elif taskforce is None and clause.text:
             taskforce = extract_taskforce(clause.text, resolve)
-            taskforce_clause = clause.label if taskforce else ""
-    return Extraction(tuple(tasks), taskforce, taskforce_clause)
+            if taskforce:
+                taskforce_clause, taskforce_text = clause.label, clause.text
+    return Extraction(tuple(tasks), taskforce, taskforce_clause, taskforce_text)

@@ -158,6 +158,7 @@ class TaskForceRecord(Base):
     office: Mapped[str] = mapped_column(String(100))
     office_duties: Mapped[str] = mapped_column(String(300), default="")
     clause: Mapped[str] = mapped_column(String(50), default="")
+    text: Mapped[str] = mapped_column(Text, default="")
 
 
 class ChatSubscription(Base):

@@ -234,7 +234,7 @@ class Registry:
         record.deputy_departments = list(force.deputy_departments)
         record.members, record.members_open_ended = list(force.members), force.members_open_ended
         record.office, record.office_duties = force.office, force.office_duties
-        record.clause = extraction.taskforce_clause
+        record.clause, record.text = extraction.taskforce_clause, extraction.taskforce_text
 
     # -- reading -------------------------------------------------------------------------------
     def tasks(
@@ -331,6 +331,7 @@ class Registry:
             members_open_ended=record.members_open_ended,
             office=record.office,
             office_duties=record.office_duties,
+            text=record.text,
         )
 
     def due(self, *, within_days: int) -> list[DueItem]:

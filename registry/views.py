@@ -95,6 +95,7 @@ class TaskForceView:
     members_open_ended: bool
     office: str
     office_duties: str
+    text: str  # the clause as written, for quoting
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ class Chunk:
     """A piece of one clause: ``text`` is shown to users, ``indexed_text`` is what is searched."""
 
     clause: str
+    title: str
     heading: str
     text: str
     indexed_text: str
@@ -93,6 +94,7 @@ def chunk_clause(clause: Clause, *, max_chars: int) -> list[Chunk]:
         chunks.append(
             Chunk(
                 clause=clause.label,
+                title=clause.title,
                 heading=heading,
                 text=piece,
                 indexed_text=f"{heading}\n{piece}{extra}",

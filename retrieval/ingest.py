@@ -27,7 +27,7 @@ from retrieval.tokenizer import Tokenizer
 logger = logging.getLogger(__name__)
 
 # Bump when parsing or chunking changes, so that unchanged files are indexed again.
-PIPELINE_VERSION = "1"
+PIPELINE_VERSION = "3"
 
 
 @dataclass(frozen=True)
@@ -122,9 +122,11 @@ class Ingestor:
                 id=f"{source.id}:{n:05d}",
                 source_id=source.id,
                 document=title,
+                kind=source.kind,
                 level=source.level,
                 jurisdiction=source.jurisdiction,
                 clause=piece.clause,
+                title=piece.title,
                 heading=piece.heading,
                 text=piece.text,
                 responsibility=piece.responsibility,

@@ -29,6 +29,8 @@ class Lexicon:
     stopwords: frozenset[str] = frozenset()
     # normalised alias → canonical department name (canonical names map to themselves)
     aliases: dict[str, str] = field(default_factory=dict)
+    # normalised everyday word → the plan's words for it (query expansion)
+    synonyms: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     def resolve(self, name: str) -> str | None:
         """The canonical department name for any way of writing it, or None."""
@@ -59,7 +61,14 @@ def load_lexicon(corpus_dir: Path) -> Lexicon:
         for name in (entry.name, entry.full_name, *entry.aliases)
         if name
     }
-    return Lexicon(terms=terms, stopwords=stopwords, aliases=aliases)
+    synonyms_file = corpus_dir / "synonyms.toml"
+    expand = (
+        tomllib.loads(synonyms_file.read_text("utf-8")).get("expand", {})
+        if synonyms_file.exists()
+        else {}
+    )
+    synonyms = {normalize(word): tuple(map(normalize, plan)) for word, plan in expand.items()}
+    return Lexicon(terms=terms, stopwords=stopwords, aliases=aliases, synonyms=synonyms)
 
 
 def _lines(path: Path) -> list[str]:

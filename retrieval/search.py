@@ -28,18 +28,22 @@ Mode = Literal["hybrid", "bm25", "dense"]
 
 @dataclass(frozen=True)
 class SearchFilter:
-    """Restricts a search: a document (source id), a level (国家/省/市/县), a clause prefix."""
+    """Restricts a search: a document (source id), a level (国家/省/市/县), a clause prefix,
+    kinds of document (policy texts, guides)."""
 
     source_id: str | None = None
     level: str | None = None
     clause_prefix: str | None = None
+    kinds: tuple[str, ...] | None = None
 
     def where(self) -> dict | None:
-        terms = [
+        terms: list[dict] = [
             {key: value}
             for key, value in (("source_id", self.source_id), ("level", self.level))
             if value
         ]
+        if self.kinds is not None:
+            terms.append({"kind": {"$in": list(self.kinds)}})
         if not terms:
             return None
         return terms[0] if len(terms) == 1 else {"$and": terms}
@@ -49,13 +53,20 @@ class SearchFilter:
             (not self.source_id or chunk.source_id == self.source_id)
             and (not self.level or chunk.level == self.level)
             and (not self.clause_prefix or chunk.clause.startswith(self.clause_prefix))
+            and (self.kinds is None or chunk.kind in self.kinds)
         )
 
 
 @dataclass(frozen=True)
 class SearchHit:
+    """A chunk, its fused rank score, and absolute evidence signals for answer gating:
+    ``similarity`` (dense cosine, 0 when not among the dense candidates) and ``coverage`` (share
+    of the query's terms that occur in the chunk)."""
+
     chunk: StoredChunk
     score: float
+    similarity: float = 0.0
+    coverage: float = 0.0
 
 
 class IndexNotReady(RuntimeError):
@@ -138,7 +149,9 @@ class Searcher:
     ) -> list[SearchHit]:
         if not index.chunks or not query.strip():
             return []
-        bm25 = self._bm25(index, query, filters) if mode != "dense" else {}
+        query = self._tokenizer.expand(query)
+        tokens = self._tokenizer.tokens(query)
+        bm25 = self._bm25(index, tokens, filters) if mode != "dense" else {}
         dense = self._dense(index, query, filters) if mode != "bm25" else {}
         if mode == "hybrid":
             weight = bm25_share(
@@ -148,14 +161,19 @@ class Searcher:
         else:
             scores = bm25 or dense
         ranked = sorted(scores.items(), key=lambda item: (-item[1], item[0]))[:k]
+        terms = set(tokens)
         return [
-            SearchHit(index.chunks[pos], float(score))
+            SearchHit(
+                index.chunks[pos],
+                float(score),
+                similarity=dense.get(pos, 0.0),
+                coverage=len(terms & set(index.chunks[pos].tokens)) / len(terms) if terms else 0.0,
+            )
             for pos, score in ranked
             if score > 0 or mode == "dense"
         ]
 
-    def _bm25(self, index: _Loaded, query: str, filters: SearchFilter) -> dict[int, float]:
-        tokens = self._tokenizer.tokens(query)
+    def _bm25(self, index: _Loaded, tokens: list[str], filters: SearchFilter) -> dict[int, float]:
         if not tokens:
             return {}
         scores = index.bm25.get_scores(tokens)

@@ -8,6 +8,10 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 
 LEVELS = ("国家", "省", "市", "县")
+KINDS = (
+    "policy",
+    "guide",
+)  # a guide is our plain-language summary: searched, never a ledger source
 
 
 @dataclass(frozen=True)
@@ -22,6 +26,7 @@ class Source:
     url: str = ""
     file: str = ""
     note: str = ""
+    kind: str = "policy"
 
 
 class ManifestError(ValueError):
@@ -36,6 +41,8 @@ def load_sources(manifest: Path) -> dict[str, Source]:
     for number, entry in enumerate(tomllib.loads(manifest.read_text("utf-8")).get("source", []), 1):
         if not entry.get("id") or not entry.get("title"):
             raise ManifestError(f"{manifest}: source #{number} needs an id and a title")
+        if entry.get("kind", "policy") not in KINDS:
+            raise ManifestError(f"{manifest}: source {entry['id']}: kind must be one of {KINDS}")
         if entry.get("level", "县") not in LEVELS:
             raise ManifestError(f"{manifest}: source {entry['id']}: level must be one of {LEVELS}")
         sources[entry["id"]] = Source(**{k: str(v) for k, v in entry.items() if k in known})

@@ -52,9 +52,11 @@ class StoredChunk:
     id: str
     source_id: str
     document: str
+    kind: str  # policy / guide (see retrieval.sources.KINDS)
     level: str
     jurisdiction: str
     clause: str
+    title: str
     heading: str
     text: str
     responsibility: str

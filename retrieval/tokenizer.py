@@ -26,7 +26,7 @@ class Tokenizer:
     def __init__(self, lexicon: Lexicon) -> None:
         self._lexicon = lexicon
         self._jieba = jieba.Tokenizer()
-        for word in (*lexicon.terms, *lexicon.aliases):
+        for word in (*lexicon.terms, *lexicon.aliases, *lexicon.synonyms):
             self._jieba.add_word(word, freq=_DICT_FREQ)
 
     def _cut(self, text: str) -> list[str]:
@@ -45,7 +45,24 @@ class Tokenizer:
         """The normalised text with every department alias replaced by its canonical name."""
         return "".join(self._lexicon.aliases.get(word, word) for word in self._cut(text))
 
+    def expand(self, text: str) -> str:
+        """The question plus the plan's words for the everyday words it uses."""
+        words = self._jieba.lcut_for_search(normalize(text))
+        extra = [w for word in words for w in self._lexicon.synonyms.get(word, ())]
+        return f"{text} {' '.join(dict.fromkeys(extra))}" if extra else text
+
+    def mentions(self, text: str) -> list[tuple[str, str]]:
+        """(normalised words as written, canonical name) for each department mentioned."""
+        return [
+            (w, self._lexicon.aliases[w]) for w in self._cut(text) if w in self._lexicon.aliases
+        ]
+
     def departments(self, text: str) -> list[str]:
         """Canonical names of the departments mentioned in ``text``, in order, without repeats."""
-        found = [self._lexicon.aliases[w] for w in self._cut(text) if w in self._lexicon.aliases]
-        return list(dict.fromkeys(found))
+        return list(dict.fromkeys(name for _, name in self.mentions(text)))
+
+    def domain_terms(self, text: str) -> list[str]:
+        """The dual-carbon and green-living words of the lexicon (terms, everyday synonyms) in ``text``."""
+        lexicon = self._lexicon
+        words = self._jieba.lcut_for_search(normalize(text))
+        return [w for w in words if w in lexicon.terms or w in lexicon.synonyms]

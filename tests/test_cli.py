@@ -39,8 +39,8 @@ def env(tmp_path_factory: pytest.TempPathFactory, embedding_cache: Path) -> dict
     }
     result = run(["ingest"], environment)
     assert result.returncode == 0, result.stderr
-    assert result.stdout.startswith("入库完成：文档 1 篇")
-    assert "条款 18 条" in result.stdout
+    assert result.stdout.startswith("入库完成：文档 2 篇")  # the plan and the green-living guide
+    assert "台账更新：任务 10 项" in result.stdout
     return environment
 
 
@@ -63,6 +63,31 @@ def test_search_reads_questions_from_stdin_in_order(env: dict[str, str]) -> None
     assert json.loads(lines[1])[0]["clause"] == "三、"
 
 
+def test_guides_are_searched_only_when_asked(env: dict[str, str]) -> None:
+    plain = json.loads(run(["search", "旧冰箱怎么处理", "--json"], env).stdout)
+    both = json.loads(run(["search", "旧冰箱怎么处理", "--json", "--include-guides"], env).stdout)
+    assert all(h["document"] != "湘阴县绿色生活指南" for h in plain)
+    assert both[0]["document"] == "湘阴县绿色生活指南"
+
+
+def test_ask_json_contract(env: dict[str, str]) -> None:
+    result = run(["ask", "县林业局负责哪些任务？", "--json"], env)
+    answer = json.loads(result.stdout)
+    assert set(answer) == {"answer", "citations", "kind"}
+    assert answer["kind"] == "department_tasks"
+    assert [c["clause"] for c in answer["citations"]][:3] == [
+        "二、（一）4.",
+        "二、（二）5.",
+        "二、（三）",
+    ]
+    assert set(answer["citations"][0]) == {"document", "clause", "text"}
+    lines = run(
+        ["ask", "-", "--audience", "public"], env, stdin="旧冰箱怎么处理\n明天下雨吗\n"
+    ).stdout
+    kinds = [json.loads(line)["kind"] for line in lines.splitlines()]
+    assert kinds == ["green_living", "out_of_scope"]
+
+
 def test_plain_search_output_cites_document_and_clause(env: dict[str, str]) -> None:
     result = run(["search", QUESTION, "-k", "1"], env)
     assert "《落实好重“双碳”促转型的任务实施方案》二、（一）2." in result.stdout
@@ -71,7 +96,7 @@ def test_plain_search_output_cites_document_and_clause(env: dict[str, str]) -> N
 def test_second_ingest_is_skipped(env: dict[str, str]) -> None:
     result = run(["ingest"], env)
     assert result.returncode == 0
-    assert "更新 0，未变 1" in result.stdout
+    assert "更新 0，未变 2" in result.stdout and "台账无变化" in result.stdout
 
 
 def test_unknown_source_id_is_a_clear_error(env: dict[str, str], tmp_path: Path) -> None:

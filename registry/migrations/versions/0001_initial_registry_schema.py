@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-24 01:29:44.564232
+Create Date: 2026-11-24
 """
 
 import sqlalchemy as sa
@@ -75,6 +75,7 @@ def upgrade() -> None:
         sa.Column("office", sa.String(length=100), nullable=False),
         sa.Column("office_duties", sa.String(length=300), nullable=False),
         sa.Column("clause", sa.String(length=50), nullable=False),
+        sa.Column("text", sa.Text(), nullable=False),
         sa.ForeignKeyConstraint(
             ["document_id"],
             ["documents.id"],

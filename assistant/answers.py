@@ -1,0 +1,484 @@
+"""The question-answering service every channel calls: ``ask(question, audience=...)``.
+
+Registry facts answer first (a department's tasks, who leads, targets, the task force, what is
+due); retrieved clauses back them with quotes. Without an LLM the answer is composed from those
+rows and quotes only, so it never names a department or a number its citations do not hold.
+When nothing relevant passes the evidence gate, it says so plainly.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from assistant.conversation import ConversationStore, Turn
+from assistant.llm import Rephraser
+from assistant.models import Answer, Audience, Citation, Kind
+from assistant.routing import Route, is_follow_up, route
+from registry.service import Registry
+from registry.views import TargetView, TaskView
+from retrieval.search import Searcher, SearchFilter, SearchHit
+from retrieval.text import split_sentences
+from retrieval.tokenizer import Tokenizer
+
+logger = logging.getLogger(__name__)
+
+MAX_QUESTION = 500
+LEDGER = "任务台账"
+_CN_DIGITS = "零一二三四五六七八九"
+_BULLETS = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳"
+_WHOLE_QUOTE = 160  # a passage this short is quoted whole
+_METRIC_COVERAGE = 0.8
+_QUANTITY = re.compile(r"多少|几个|几家|几座|规模|多大|数量")
+_WHEN = re.compile(r"哪年|哪一年|什么时候|何时|截止|期限|时限|几年|完成")
+_CURRENT = re.compile(r"现在|现有|目前|已有|已经|当前")
+# words of a target question that name no metric
+_NOT_METRIC = frozenset(
+    [
+        "个",
+        "家",
+        "年",
+        "多少",
+        "目标",
+        "新增",
+        "完成",
+        "到",
+        "要",
+        "建",
+        "建设",
+        "哪年",
+        "什么",
+        "时候",
+        "现在",
+        "现有",
+        "目前",
+        "全县",
+        "湘阴县",
+        "湘阴",
+        "县",
+        "达到",
+        "实现",
+        "任务",
+        "几个",
+        "几家",
+        "什么时候",
+        "截止",
+        "期限",
+        "时限",
+        "多",
+        "规模",
+        "计划",
+        "已有",
+        "已经",
+        "当前",
+        "有",
+        "是",
+        "要求",
+        "何时",
+        "那",
+        "它",
+    ]
+)
+_UNIT_ASKED = {
+    "money": (
+        re.compile(r"多少钱|价格|价钱|补贴|费用|收费|电价|几块|多少元"),
+        {"元", "万元", "亿元"},
+    ),
+    "weight": (re.compile(r"多少吨|几吨"), {"吨", "万吨", "吨标准煤", "吨标煤"}),
+}
+_OUT_OF_SCOPE_TEXT = (
+    "抱歉，我是湘阴县“双碳”政策助手，只能回答碳达峰碳中和工作和绿色低碳生活方面的问题。"
+)
+# Refusals and the internal due list keep their fixed wording.
+_REPHRASED = {"department_tasks", "responsibility", "target", "taskforce", "policy", "green_living"}
+_EMPTY_TEXT = "请输入您想了解的问题，例如：县林业局负责哪些任务？"
+
+
+def chinese_count(n: int) -> str:
+    """Counts in words, so that an answer's digits are only the ones its citations hold."""
+    if n < 10:
+        return _CN_DIGITS[n]
+    tens, ones = divmod(n, 10)
+    return f"{'' if tens == 1 else _CN_DIGITS[tens]}十{_CN_DIGITS[ones] if ones else ''}"
+
+
+@dataclass(frozen=True)
+class EvidenceGate:
+    """A hit is evidence when it shares most of the question's terms or is close in meaning."""
+
+    coverage: float = 0.5
+    similarity: float = 0.88
+
+    def passes(self, hit: SearchHit) -> bool:
+        return hit.coverage >= self.coverage or hit.similarity >= self.similarity
+
+
+class AnswerService:
+    def __init__(
+        self,
+        *,
+        searcher: Searcher,
+        registry: Registry,
+        tokenizer: Tokenizer,
+        conversations: ConversationStore,
+        gate: EvidenceGate | None = None,
+        rephraser: Rephraser | None = None,
+    ) -> None:
+        self._searcher = searcher
+        self._registry = registry
+        self._tokenizer = tokenizer
+        self._conversations = conversations
+        self._gate = gate or EvidenceGate()
+        self._rephraser = rephraser
+
+    def ask(
+        self, question: str, *, audience: Audience = "official", conversation_id: str | None = None
+    ) -> Answer:
+        question = " ".join(question.split())[:MAX_QUESTION]
+        if not question:
+            return Answer(
+                answer=_EMPTY_TEXT,
+                citations=[],
+                kind="not_covered",
+                conversation_id=conversation_id,
+            )
+        previous = self._conversations.last(conversation_id)
+        mentions = self._tokenizer.mentions(question)
+        departments = list(dict.fromkeys(name for _, name in mentions))
+        in_domain = bool(departments or self._tokenizer.domain_terms(question))
+        decided = route(
+            question,
+            audience=audience,
+            departments=departments,
+            aliases_in_question=[surface for surface, _ in mentions],
+            in_domain=in_domain,
+            previous=previous.kind if previous else None,
+            follow_up=is_follow_up(question, self._tokenizer.tokens(question)),
+        )
+        request = _Request(question, audience, decided, previous, in_domain)
+        answer, turn = self._dispatch(request)
+        self._conversations.remember(conversation_id, turn)
+        if self._rephraser is not None and answer.kind in _REPHRASED:
+            rephrased = self._rephraser.rephrase(question, answer)
+            if rephrased is None:
+                answer = answer.model_copy(update={"warnings": ["llm_unavailable"]})
+            else:
+                answer = rephrased
+        return answer.model_copy(update={"conversation_id": conversation_id})
+
+    # -- routing to composers ------------------------------------------------------------------
+    def _dispatch(self, r: _Request) -> tuple[Answer, Turn]:
+        kind = r.route.kind
+        if kind == "out_of_scope":
+            return Answer(answer=_OUT_OF_SCOPE_TEXT, citations=[], kind=kind), r.turn(kind)
+        if kind == "restricted":
+            text = "到期事项属于专班内部工作信息，公众渠道不提供；工作人员请登录后查询。"
+            return Answer(answer=text, citations=[], kind=kind), r.turn(kind)
+        if kind == "taskforce":
+            return self._taskforce(r)
+        if kind == "due":
+            return self._due(r)
+        if kind == "department_tasks":
+            department = r.route.departments[-1] if r.route.departments else ""
+            if department:
+                return self._department_tasks(r, department)
+        tasks = self._topic_tasks(r)
+        if kind == "responsibility" and tasks:
+            return self._responsibility(r, tasks[0])
+        if kind == "target":
+            answered = self._targets(r, tasks) if tasks else None
+            if answered:
+                return answered
+            hits = self._search(r, k=1)
+            if not (hits and self._asks_what_the_text_says(r, hits[0])):
+                return self._not_covered(r)
+        return self._passages(r)
+
+    # -- registry answers --------------------------------------------------------------------------
+    def _department_tasks(self, r: _Request, department: str) -> tuple[Answer, Turn]:
+        tasks = self._registry.tasks(department=department)
+        force = self._registry.taskforce()
+        lines, citations = [], []
+        leads = sum(1 for t in tasks if t.role_of(department) == "牵头")
+        if tasks:
+            lines.append(
+                f"{department}在《{tasks[0].document}》中承担{chinese_count(len(tasks))}项任务"
+                f"（牵头{chinese_count(leads)}项、配合{chinese_count(len(tasks) - leads)}项）："
+            )
+        for n, task in enumerate(tasks):
+            summary = self._summary(task, department)
+            lines.append(
+                f"{_BULLETS[n % len(_BULLETS)]} {task.clause}{task.title}（{task.role_of(department)}）：{summary}"
+            )
+            citations.append(self._task_citation(task, summary))
+        if force and force.convener.startswith(department):
+            lines.append(f"{force.name}的召集人由{force.convener}担任（{force.clause}）。")
+            sentence = _sentence_with(force.text, force.convener) or force.text
+            citations.append(Citation(document=force.document, clause=force.clause, text=sentence))
+        elif force and department in (*force.members, *force.deputy_departments, force.office):
+            role = _taskforce_role(force, department)
+            sentence = _sentence_with(force.text, department.removeprefix("县")) or force.text
+            lines.append(
+                f"{'此外，' if tasks else ''}{department}是{force.name}的{role}（{force.clause}）。"
+            )
+            if not tasks:
+                lines.append(f"《{force.document}》中没有具体任务条款点名{department}。")
+            citations.append(Citation(document=force.document, clause=force.clause, text=sentence))
+        if not lines:
+            return self._not_covered(r)
+        turn = r.turn(
+            "department_tasks", task_ids=tuple(t.id for t in tasks), departments=(department,)
+        )
+        return Answer(answer="\n".join(lines), citations=citations, kind="department_tasks"), turn
+
+    def _responsibility(self, r: _Request, task: TaskView) -> tuple[Answer, Turn]:
+        co = "、".join(task.co_departments) + ("等" if task.open_ended else "")
+        if task.lead_departments:
+            who = f"由{'、'.join(task.lead_departments)}牵头" + (
+                f"，{co}按职责分工负责" if co else ""
+            )
+        else:
+            who = f"没有指定牵头单位，由{co}按职责分工负责"
+        quote = self._best_sentences(task.text, r.search_query, limit=1)
+        text = f"这项工作属于《{task.document}》{task.clause}“{task.title}”，{who}。\n原文：{quote}"
+        answer = Answer(
+            answer=text, citations=[self._task_citation(task, quote)], kind="responsibility"
+        )
+        return answer, r.turn("responsibility", task_ids=(task.id,))
+
+    def _targets(self, r: _Request, tasks: Sequence[TaskView]) -> tuple[Answer, Turn] | None:
+        """Targets of the task(s) the question is about that name what it asks for."""
+        metric_terms = set(self._tokenizer.tokens(self._tokenizer.expand(r.question))) - _NOT_METRIC
+        asked_units = {
+            u
+            for pattern, units in _UNIT_ASKED.values()
+            if pattern.search(r.question)
+            for u in units
+        }
+        current = bool(_CURRENT.search(r.question))
+        quantity = bool(_QUANTITY.search(r.question)) and not _WHEN.search(r.question)
+        chosen: dict[int, list[TargetView]] = {}
+        for task in tasks:
+            relevant = [
+                t
+                for t in task.targets
+                if (t.kind == "baseline") == current
+                and (not asked_units or t.unit in asked_units)
+                and (not quantity or t.value is not None)
+                and (r.route.follow_up or metric_terms & set(self._tokenizer.tokens(t.text)))
+            ]
+            if relevant:
+                chosen[task.id] = relevant
+                break
+        if not chosen:
+            return None
+        lines, citations = [], []
+        for task in tasks:
+            if task.id not in chosen:
+                continue
+            phrases = "；".join(t.text for t in chosen[task.id])
+            lines.append(f"按《{task.document}》{task.clause}“{task.title}”：{phrases}。")
+            co = "、".join(task.co_departments) + ("等" if task.open_ended else "")
+            leads = "、".join(task.lead_departments)
+            lines.append(f"责任单位：{leads + '牵头，' if leads else ''}{co}按职责分工负责。")
+            quote = "……".join(
+                s for s in split_sentences(task.text) if any(t.text in s for t in chosen[task.id])
+            )
+            citations.append(self._task_citation(task, quote))
+        turn = r.turn("target", task_ids=tuple(chosen))
+        return Answer(answer="\n".join(lines), citations=citations, kind="target"), turn
+
+    def _asks_what_the_text_says(self, r: _Request, hit: SearchHit) -> bool:
+        """The passage names what a target question asks about (nearly all its terms)."""
+        terms = set(self._tokenizer.tokens(r.question)) - _NOT_METRIC
+        if not terms or any(p.search(r.question) for p, _ in _UNIT_ASKED.values()):
+            return False
+        return len(terms & set(hit.chunk.tokens)) / len(terms) >= _METRIC_COVERAGE
+
+    def _taskforce(self, r: _Request) -> tuple[Answer, Turn]:
+        force = self._registry.taskforce()
+        if force is None:
+            return self._not_covered(r)
+        members = "、".join(force.members) + ("等" if force.members_open_ended else "")
+        text = (
+            f"{force.name}（《{force.document}》{force.clause}）：召集人由{force.convener}担任；"
+            f"副召集人为{'、'.join(force.deputy_conveners)}；成员单位有{members}，"
+            f"共{chinese_count(len(force.members))}个；专班办公室设在{force.office}，{force.office_duties}。"
+        )
+        citation = Citation(document=force.document, clause=force.clause, text=force.text)
+        return Answer(answer=text, citations=[citation], kind="taskforce"), r.turn("taskforce")
+
+    def _due(self, r: _Request) -> tuple[Answer, Turn]:
+        today = self._registry.today()
+        horizon, label = _horizon(r.question, today)
+        items = self._registry.due(within_days=(horizon - today).days)
+        if r.route.departments:
+            wanted = set(r.route.departments)
+            items = [i for i in items if wanted & {*i.lead_departments, *i.co_departments}]
+        if not items:
+            text = f"{label}没有到期或逾期未完成的里程碑。"
+            return Answer(answer=text, citations=[], kind="due"), r.turn("due")
+        lines = [f"{label}到期或逾期未完成的里程碑有{chinese_count(len(items))}个："]
+        citations = []
+        for item in items:
+            state = "已逾期" if item.days_left < 0 else "待完成"
+            units = "、".join((*item.lead_departments, *item.co_departments))
+            lines.append(
+                f"- {item.milestone.due.isoformat()}（{state}）{item.clause}{item.title}：{item.milestone.description}［{units}］"
+            )
+            citations.append(
+                Citation(
+                    document=LEDGER,
+                    clause=item.clause,
+                    text=f"{item.milestone.due.isoformat()} {item.milestone.description}［{units}］",
+                )
+            )
+        turn = r.turn("due", task_ids=tuple(dict.fromkeys(i.task_id for i in items)))
+        return Answer(answer="\n".join(lines), citations=citations, kind="due"), turn
+
+    # -- text answers ----------------------------------------------------------------------------
+    def _passages(self, r: _Request) -> tuple[Answer, Turn]:
+        hits = [h for h in self._search(r, k=8) if self._gate.passes(h)]
+        if not hits and not r.in_domain:
+            return Answer(answer=_OUT_OF_SCOPE_TEXT, citations=[], kind="out_of_scope"), r.turn(
+                "out_of_scope"
+            )
+        hits = hits or self._search(r, k=2)
+        seen: dict[tuple[str, str], SearchHit] = {}
+        for hit in hits:
+            seen.setdefault((hit.chunk.source_id, hit.chunk.clause), hit)
+        lines, citations = [], []
+        tasks = {(t.document, t.clause): t for t in self._registry.tasks()}
+        for hit in list(seen.values())[:2]:
+            quote = (
+                hit.chunk.text
+                if len(hit.chunk.text) <= _WHOLE_QUOTE
+                else self._best_sentences(hit.chunk.text, r.search_query, limit=2)
+            )
+            lines.append(
+                f"根据《{hit.chunk.document}》{hit.chunk.clause}（{hit.chunk.title}）：{quote}"
+            )
+            citations.append(
+                Citation(document=hit.chunk.document, clause=hit.chunk.clause, text=quote)
+            )
+            # a guide section names the plan clause it rests on: cite that clause too
+            for task in (tasks.get(key) for key in _basis(hit.chunk.responsibility)):
+                if task is not None and all(c.clause != task.clause for c in citations):
+                    basis = self._best_sentences(task.text, r.search_query, limit=1)
+                    lines.append(f"（依据《{task.document}》{task.clause}：{basis}）")
+                    citations.append(self._task_citation(task, basis))
+        if not lines:
+            return self._not_covered(r)
+        kind: Kind = r.route.kind if r.route.kind in ("green_living", "target") else "policy"
+        return Answer(answer="\n".join(lines), citations=citations, kind=kind), r.turn(kind)
+
+    def _not_covered(self, r: _Request) -> tuple[Answer, Turn]:
+        force = self._registry.taskforce()
+        text = "抱歉，现有文件中没有找到能回答这个问题的内容，我不能凭空作答。"
+        citations = []
+        if force is not None:
+            office = _sentence_with(force.text, "办公室") or force.text
+            text += f"建议咨询县“双碳”工作专班办公室（设在{force.office}）。"
+            citations.append(Citation(document=force.document, clause=force.clause, text=office))
+        return Answer(answer=text, citations=citations, kind="not_covered"), r.turn("not_covered")
+
+    # -- helpers ---------------------------------------------------------------------------------
+    def _search(self, r: _Request, *, k: int) -> list[SearchHit]:
+        """Officials get the official texts; the public also our plain-language guide."""
+        kinds = ("policy", "guide") if r.audience == "public" else ("policy",)
+        return self._searcher.search(r.search_query, k=k, filters=SearchFilter(kinds=kinds))
+
+    def _topic_tasks(self, r: _Request) -> list[TaskView]:
+        """Tasks the question is about: the previous turn's for a follow-up, else by search."""
+        by_id = {t.id: t for t in self._registry.tasks()}
+        if r.route.follow_up and r.previous and r.previous.task_ids:
+            return [by_id[i] for i in r.previous.task_ids if i in by_id]
+        by_clause = {(t.document_id, t.clause): t for t in by_id.values()}
+        found: list[TaskView] = []
+        for hit in self._search(r, k=10):
+            task = by_clause.get((hit.chunk.source_id, hit.chunk.clause))
+            if task and task not in found and (self._gate.passes(hit) or r.in_domain):
+                found.append(task)
+        return found[:3]
+
+    def _best_sentences(self, text: str, query: str, *, limit: int) -> str:
+        wanted = set(self._tokenizer.tokens(self._tokenizer.expand(query)))
+        sentences = [s for s in split_sentences(text.replace("\n", "")) if s.strip()]
+        scored = sorted(
+            range(len(sentences)),
+            key=lambda i: (-len(wanted & set(self._tokenizer.tokens(sentences[i]))), i),
+        )
+        keep = sorted(scored[:limit])
+        return "".join(sentences[i] for i in keep)
+
+    def _summary(self, task: TaskView, department: str) -> str:
+        """The sentence of the task that most concerns the department, else its opening one."""
+        stem = re.sub(r"^(县|市)|(局|中心|分局|服务中心)$", "", department)
+        sentences = split_sentences(task.text.replace("\n", ""))
+        body = [s for s in sentences if "按职责分工负责" not in s and "牵头" not in s]
+        return _sentence_with("".join(body), stem) or (body[1] if len(body) > 1 else body[0])
+
+    @staticmethod
+    def _task_citation(task: TaskView, quote: str) -> Citation:
+        note = task.text[task.text.rfind("（") :] if "按职责分工负责" in task.text else ""
+        text = quote if not note or note in quote else f"{quote}……{note}"
+        return Citation(document=task.document, clause=task.clause, text=text)
+
+
+@dataclass(frozen=True)
+class _Request:
+    question: str
+    audience: Audience
+    route: Route
+    previous: Turn | None
+    in_domain: bool
+
+    @property
+    def search_query(self) -> str:
+        if self.route.follow_up and self.previous:
+            return f"{self.previous.query} {self.question}"
+        return self.question
+
+    def turn(
+        self, kind: Kind, *, task_ids: tuple[int, ...] = (), departments: tuple[str, ...] = ()
+    ) -> Turn:
+        return Turn(kind=kind, query=self.search_query, task_ids=task_ids, departments=departments)
+
+
+_BASIS = re.compile(r"依据《(?P<document>[^》]+)》(?P<clauses>.+)$")
+_LABEL = re.compile(r"[一二三四五六七八九十]+、(?:（[一二三四五六七八九十]+）)?(?:\d+\.)?")
+
+
+def _basis(note: str) -> list[tuple[str, str]]:
+    """(document, clause) pairs a guide's note rests on: "依据《方案》二、（一）2.和二、（一）4."."""
+    found = _BASIS.search(note)
+    if not found:
+        return []
+    return [(found["document"], label) for label in _LABEL.findall(found["clauses"])]
+
+
+def _sentence_with(text: str, word: str) -> str:
+    return next((s for s in split_sentences(text.replace("\n", "")) if word and word in s), "")
+
+
+def _taskforce_role(force, department: str) -> str:  # type: ignore[no-untyped-def]
+    if department == force.office and department in force.deputy_departments:
+        return "副召集人单位和专班办公室所在单位"
+    if department in force.deputy_departments:
+        return "副召集人单位"
+    return "成员单位" if department in force.members else "专班办公室所在单位"
+
+
+def _horizon(question: str, today: dt.date) -> tuple[dt.date, str]:
+    """The last day a due question covers, and how to say it."""
+    if "今年" in question or "本年" in question:
+        return dt.date(today.year, 12, 31), "今年内"
+    if "本月" in question or "这个月" in question:
+        following = dt.date(today.year + today.month // 12, today.month % 12 + 1, 1)
+        return following - dt.timedelta(days=1), "本月内"
+    if "本周" in question or "这周" in question:
+        return today + dt.timedelta(days=6 - today.weekday()), "本周内"
+    return today + dt.timedelta(days=30), "三十天内"

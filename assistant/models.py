@@ -1,0 +1,35 @@
+"""What the core service answers: text, citations and the route taken."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+Audience = Literal["public", "official"]
+Kind = Literal[
+    "department_tasks",
+    "responsibility",
+    "target",
+    "taskforce",
+    "due",
+    "restricted",
+    "policy",
+    "green_living",
+    "out_of_scope",
+    "not_covered",
+]
+
+
+class Citation(BaseModel):
+    document: str
+    clause: str
+    text: str = Field(description="the quoted original text")
+
+
+class Answer(BaseModel):
+    answer: str
+    citations: list[Citation]
+    kind: Kind
+    conversation_id: str | None = None
+    warnings: list[str] = Field(default_factory=list)

@@ -1,0 +1,142 @@
+"""Which kind of question this is: keyword signals over the normalised question.
+
+Registry questions (a department's tasks, who leads, targets, the task force, what is due) are
+answered from the ledger; the rest from retrieved clauses. Pure functions.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from assistant.models import Audience, Kind
+from retrieval.text import normalize
+
+_TASKFORCE = re.compile(r"专班|召集人|成员单位|办公室设在|领导小组|哪个领导|哪位领导|总牵头")
+_DUE = re.compile(
+    r"到期|逾期|里程碑|进展|进度|本月|这个月|本周|下个月|今年.{0,6}(完成|到期|截止|要做)"
+)
+_RESPONSIBILITY = re.compile(
+    r"谁牵头|牵头单位|牵头部门|谁负责|由谁|谁来|归谁|哪个部门|哪些部门|哪个单位|哪些单位|哪家|"
+    r"配合单位|责任单位|责任部门|负责单位|负责部门|牵头的|配合的|谁管|归哪"
+)
+_TARGET = re.compile(
+    r"多少|几个|几家|几座|哪年|哪一年|什么时候|何时|截止|期限|时限|几年|目标是|要达到|到哪年|完成时间|多大|规模"
+)
+_DEPARTMENT_DUTY = re.compile(r"负责|任务|职责|干什么|做什么|干啥|做啥|管什么|管哪些|承担|工作")
+_FOLLOW_UP = re.compile(r"^(那|那么|还有)|它|这项|该项|这个任务|其|呢[？?]?$")
+# words that carry no topic of their own: a question made only of them continues the last one
+_NO_TOPIC = frozenset(
+    [
+        "牵头",
+        "负责",
+        "部门",
+        "单位",
+        "配合",
+        "责任",
+        "完成",
+        "时间",
+        "目标",
+        "多少",
+        "哪年",
+        "时候",
+        "什么",
+        "具体",
+        "任务",
+        "工作",
+        "要求",
+        "谁",
+        "哪些",
+        "哪个",
+        "那",
+        "它",
+        "呢",
+        "其",
+        "这项",
+        "该项",
+        "还有",
+        "那么",
+        "截止",
+        "期限",
+        "何时",
+        "几年",
+        "是",
+        "有",
+        "的",
+        "要",
+        "哪",
+        "管",
+        "归",
+        "数量",
+        "达到",
+        "怎么",
+        "样",
+        "主要",
+        "分别",
+        "又",
+        "一下",
+        "请问",
+    ]
+)  # what is left of a department question once the department and these words are removed
+_GENERIC = re.compile(
+    r"负责|哪些|什么|任务|职责|工作|承担|具体|主要|都|有|的|是|在|方案|中|里|干|做|管|啥|了|要|呢|吗|"
+    r"请问|一下|湘阴|县|[？?！!。，,、\s]"
+)
+_OUT_OF_SCOPE = re.compile(
+    r"天气|气温|下雨|股票|股市|大盘|基金|彩票|双色球|比分|世界杯|球赛|明星|演唱会|电影|电视剧|八卦|"
+    r"高考|分数线|房价|减肥|菜谱|餐馆|好吃|护照|签证|个税|个人所得税|医保|社保|养老保险|高铁|火车票"
+)
+
+
+@dataclass(frozen=True)
+class Route:
+    kind: Kind
+    departments: tuple[str, ...]
+    follow_up: bool
+
+
+def is_follow_up(question: str, tokens: list[str]) -> bool:
+    """A short question that points back ("那它什么时候完成？") or has no topic ("牵头的是谁？")."""
+    text = normalize(question)
+    return len(text) <= 16 and (bool(_FOLLOW_UP.search(text)) or not set(tokens) - _NO_TOPIC)
+
+
+def only_department(question: str, departments: list[str], aliases: list[str]) -> bool:
+    """True when nothing but a department and generic words remains ("县林业局负责哪些任务")."""
+    rest = normalize(question)
+    for name in sorted((*departments, *aliases), key=len, reverse=True):
+        rest = rest.replace(normalize(name), "")
+    return not _GENERIC.sub("", rest)
+
+
+def route(
+    question: str,
+    *,
+    audience: Audience,
+    departments: list[str],
+    aliases_in_question: list[str],
+    in_domain: bool,
+    previous: Kind | None,
+    follow_up: bool,
+) -> Route:
+    """``follow_up``: the question continues the previous turn (see ``is_follow_up``)."""
+    text = normalize(question)
+    follow_up = previous is not None and follow_up
+    names = tuple(departments)
+    if not in_domain and _OUT_OF_SCOPE.search(text):
+        return Route("out_of_scope", names, False)
+    if _TASKFORCE.search(text):
+        return Route("taskforce", names, follow_up)
+    if _DUE.search(text):
+        return Route("due" if audience == "official" else "restricted", names, follow_up)
+    if departments and only_department(text, departments, aliases_in_question):
+        return Route("department_tasks", names, follow_up)
+    if _RESPONSIBILITY.search(text):
+        return Route("responsibility", names, follow_up)
+    if _TARGET.search(text):
+        return Route("target", names, follow_up)
+    if departments and _DEPARTMENT_DUTY.search(text) and not follow_up:
+        return Route("department_tasks", names, follow_up)
+    if follow_up and previous in ("target", "responsibility", "department_tasks"):
+        return Route(previous, names, True)
+    return Route("green_living" if audience == "public" else "policy", names, follow_up)

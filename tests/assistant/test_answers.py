@@ -1,0 +1,157 @@
+"""Answers over the real plan and index: facts, citations, refusal, audiences, follow-ups."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from assistant.models import Answer
+from assistant.services import Services
+from policyqa.composition import build_services
+from tests.conftest import make_settings
+
+CASES = tomllib.loads(
+    (Path(__file__).resolve().parents[1] / "data" / "answer_questions.toml").read_text("utf-8")
+)["case"]
+_NUMBER = re.compile(r"\d+(?:\.\d+)?")
+
+
+def _ask_all(services: Services) -> list[tuple[dict, Answer]]:
+    results = []
+    for n, case in enumerate(CASES):
+        conversation = f"eval-{case['conversation']}" if case.get("conversation") else f"single-{n}"
+        answer = services.answers.ask(
+            case["question"], audience=case["audience"], conversation_id=conversation
+        )
+        results.append((case, answer))
+    return results
+
+
+@pytest.fixture(scope="module")
+def answered(plan_services: Services) -> list[tuple[dict, Answer]]:
+    return _ask_all(plan_services)
+
+
+def _failures(case: dict, answer: Answer) -> list[str]:
+    problems = []
+    if answer.kind != case["kind"]:
+        problems.append(f"kind {answer.kind} != {case['kind']}")
+    cited = {c.clause for c in answer.citations}
+    problems += [f"clause {c} not cited" for c in case["clauses"] if c not in cited]
+    problems += [f"missing {w}" for w in case["must_include"] if w not in answer.answer]
+    problems += [f"contains {w}" for w in case.get("must_not_include", []) if w in answer.answer]
+    return problems
+
+
+def test_the_evaluation_set_is_broad(answered: list[tuple[dict, Answer]]) -> None:
+    kinds = {case["kind"] for case, _ in answered}
+    assert len(answered) >= 120
+    assert {
+        "department_tasks",
+        "responsibility",
+        "target",
+        "taskforce",
+        "green_living",
+        "out_of_scope",
+        "not_covered",
+    } <= kinds
+    assert sum(1 for case, _ in answered if case.get("conversation")) >= 12
+
+
+def test_exact_facts_at_least_95_percent(answered: list[tuple[dict, Answer]]) -> None:
+    failed = [
+        (case["question"], problems)
+        for case, answer in answered
+        if (problems := _failures(case, answer))
+    ]
+    rate = 1 - len(failed) / len(answered)
+    assert rate >= 0.95, failed
+
+
+def test_no_department_or_number_beyond_the_citations(
+    answered: list[tuple[dict, Answer]], plan_services: Services
+) -> None:
+    tokenizer = plan_services.answers._tokenizer
+    ungrounded = []
+    for case, answer in answered:
+        evidence = " ".join(f"{c.clause} {c.text}" for c in answer.citations)
+        evidence_departments = set(tokenizer.departments(evidence))
+        for name in tokenizer.departments(answer.answer):
+            if name not in evidence_departments:
+                ungrounded.append((case["question"], name))
+        for number in _NUMBER.findall(answer.answer):
+            if number not in evidence:
+                ungrounded.append((case["question"], number))
+    assert ungrounded == []
+
+
+def test_every_substantive_answer_cites(answered: list[tuple[dict, Answer]]) -> None:
+    for case, answer in answered:
+        nothing_due = answer.kind == "due" and "没有到期" in answer.answer
+        if answer.kind not in ("out_of_scope", "restricted") and not nothing_due:
+            assert answer.citations, case["question"]
+            assert all(c.document and c.clause and c.text for c in answer.citations)
+
+
+def test_out_of_scope_is_refused_politely(plan_services: Services) -> None:
+    answer = plan_services.answers.ask("明天湘阴会下雨吗", audience="public")
+    assert answer.kind == "out_of_scope"
+    assert answer.citations == [] and "只能回答" in answer.answer
+
+
+def test_follow_ups_resolve_against_the_previous_turn(plan_services: Services) -> None:
+    ask = plan_services.answers.ask
+    first = ask("秸秆禁烧谁牵头？", conversation_id="follow")
+    assert "市生态环境局湘阴分局牵头" in first.answer
+    second = ask("县水利局呢？", conversation_id="follow")
+    assert second.kind == "department_tasks" and "县水利局" in second.answer
+    charging = ask("充电桩建设归哪些部门负责？", conversation_id="charging")
+    assert charging.citations[0].clause == "二、（一）2."
+    when = ask("那它什么时候完成？", conversation_id="charging")
+    assert when.kind == "target" and "2030年" in when.answer and "1107个" in when.answer
+    alone = ask("那它什么时候完成？", conversation_id="fresh")
+    assert alone.kind != "target" or "1107个" not in alone.answer
+
+
+def test_public_never_sees_registry_internals(tmp_path: Path, embedding_cache: Path) -> None:
+    services = build_services(make_settings(tmp_path / "data", embedding_cache))
+    services.ingest.ingest()
+    registry = services.registry
+    task = registry.tasks(department="林业局")[0]
+    registry.add_milestone(
+        task.id,
+        due=registry.today() + dt.timedelta(days=3),
+        description="内部里程碑甲",
+        actor="专班办公室",
+    )
+    registry.add_progress(
+        task.id,
+        department="林业局",
+        status="滞后",
+        note="内部进展乙",
+        reporter="张科长 13800000000",
+    )
+    public_questions = [case["question"] for case in CASES if case["audience"] == "public"] + [
+        "本月有哪些任务到期？",
+        "林业局的进展怎么样？",
+        "县林业局负责哪些任务？",
+        "有哪些里程碑逾期了",
+        "张科长的电话是多少",
+    ]
+    for question in public_questions:
+        answer = services.answers.ask(question, audience="public")
+        shown = answer.answer + " ".join(c.text for c in answer.citations)
+        for secret in ("内部里程碑甲", "内部进展乙", "13800000000", "滞后", "任务台账"):
+            assert secret not in shown, (question, secret)
+    official = services.answers.ask("本月有哪些任务到期？", audience="official")
+    assert official.kind == "due" and "内部里程碑甲" in official.answer
+
+
+def test_empty_and_huge_questions(plan_services: Services) -> None:
+    assert "请输入" in plan_services.answers.ask("   ").answer
+    huge = plan_services.answers.ask("充电桩" * 50_000)
+    assert huge.kind in ("target", "policy", "responsibility")
