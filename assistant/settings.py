@@ -25,6 +25,19 @@ class ApiSettings(BaseModel):
     port: int = 8000
 
 
+class ReminderSettings(BaseModel):
+    offsets_days: list[int] = Field(
+        [30, 7, 1], description="remind this many days before a milestone"
+    )
+    overdue_every_workdays: int = Field(3, ge=1, description="repeat an overdue reminder")
+    digest_weekday: int = Field(
+        0, ge=0, le=6, description="weekly digest to the office (0 = Monday)"
+    )
+    send_hour: int = Field(
+        9, ge=0, le=23, description="local hour (Asia/Shanghai) reminders go out"
+    )
+
+
 class Settings(BaseSettings):
     """Nested sections use ``__``: ``POLICYQA_RETRIEVAL__CHUNK_CHARS=400``."""
 
@@ -43,8 +56,16 @@ class Settings(BaseSettings):
     llm_model: str = "qwen2.5-7b-instruct"
     llm_api_key: str = "not-needed"
     llm_timeout: float = Field(20.0, gt=0, description="seconds before answering extractively")
+    # Telegram: the bot is off without a token. The API root can point at a self-hosted Bot API
+    # server (requests go to {root}/bot{token}/{method}).
+    telegram_token: str | None = None
+    telegram_api_url: str = "https://api.telegram.org"
+    telegram_webhook_url: str | None = Field(
+        None, description="public URL: webhook instead of polling"
+    )
     retrieval: RetrievalSettings = RetrievalSettings()
     api: ApiSettings = ApiSettings()
+    reminders: ReminderSettings = ReminderSettings()
 
     @property
     def chroma_path(self) -> Path:

@@ -185,3 +185,77 @@ class AuditEntry(Base):
     entity_id: Mapped[str] = mapped_column(String(100))
     before: Mapped[dict[str, Any] | None] = mapped_column(nullable=True)
     after: Mapped[dict[str, Any] | None] = mapped_column(nullable=True)
+
+
+class User(Base):
+    """An account of the web pages and API: office, department or admin."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(100), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(20))  # office / department / admin
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"), nullable=True)
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+    department: Mapped[Department | None] = relationship()
+
+
+class ApiToken(Base):
+    """A bearer token; only its SHA-256 is stored."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+    user: Mapped[User] = relationship()
+
+
+class BindCode(Base):
+    """A one-time code the office issues to link a chat to a department."""
+
+    __tablename__ = "bind_codes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"), nullable=True)
+    is_office: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_by: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    used_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    used_by_chat: Mapped[str | None] = mapped_column(String(64), nullable=True)
+
+    department: Mapped[Department | None] = relationship()
+
+
+class OutboxMessage(Base):
+    """A message to send, written before sending and marked sent only after Telegram confirms.
+
+    ``dedupe_key`` (e.g. ``milestone:12:chat:-100:T-7``) makes a reminder impossible to queue
+    twice, whichever process plans it.
+    """
+
+    __tablename__ = "outbox"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    dedupe_key: Mapped[str] = mapped_column(String(200), unique=True)
+    chat_id: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(20))  # reminder / overdue / digest
+    milestone_id: Mapped[int | None] = mapped_column(ForeignKey("milestones.id"), nullable=True)
+    text: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(
+        String(10), default="pending"
+    )  # pending/sending/sent/failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    not_before: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    last_error: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    sent_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    telegram_message_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
