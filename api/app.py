@@ -1,50 +1,47 @@
-"""The FastAPI application factory. Routes translate HTTP and make one service call each."""
+"""The FastAPI application factory: API, pages and static assets over the core services."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from pathlib import Path
 
-from fastapi import FastAPI, Query, Request
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from starlette.middleware.sessions import SessionMiddleware
 
-from assistant.search import Hit
+from api import errors
+from api.auth import RateLimits
+from api.routes import ledger, pages, public
 from assistant.services import Services
-from retrieval.search import IndexNotReady
+
+HERE = Path(__file__).resolve().parent
 
 
-def create_app(services: Services) -> FastAPI:
+def create_app(
+    services: Services,
+    *,
+    session_secret: str,
+    public_rate_limit: str = "30/minute",
+    login_rate_limit: str = "5/minute",
+    streaming: bool = False,
+) -> FastAPI:
+    """``streaming``: the chat pages use server-sent events (when an LLM is configured)."""
     app = FastAPI(title="双碳政策助手 API", version="0.1.0")
-
-    @app.exception_handler(RequestValidationError)
-    async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
-        fields = "、".join(str(e["loc"][-1]) for e in exc.errors())
-        return JSONResponse(status_code=422, content={"error": f"请求参数不正确：{fields}"})
-
-    @app.exception_handler(IndexNotReady)
-    async def _not_ready(_: Request, __: IndexNotReady) -> JSONResponse:
-        return JSONResponse(status_code=503, content={"error": "索引尚未建立，请稍后再试。"})
-
-    @app.get("/healthz")
-    def healthz() -> dict[str, str]:
-        return {"status": "ok"}
-
-    @app.get("/api/search")
-    def search(
-        q: Annotated[str, Query(min_length=1, max_length=2000, description="问题或关键词")],
-        k: Annotated[int, Query(ge=1, le=50)] = 5,
-        source_id: str | None = None,
-        level: str | None = None,
-        clause_prefix: str | None = None,
-        include_guides: bool = False,
-    ) -> list[Hit]:
-        return services.search.search(
-            q,
-            k=k,
-            source_id=source_id,
-            level=level,
-            clause_prefix=clause_prefix,
-            include_guides=include_guides,
-        )
-
+    app.state.services = services
+    app.state.limits = RateLimits(public=public_rate_limit, login=login_rate_limit)
+    app.state.templates = Jinja2Templates(directory=HERE / "templates")
+    app.state.templates.env.globals["streaming"] = streaming
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=session_secret,
+        session_cookie="policyqa_session",
+        same_site="lax",
+        https_only=False,
+        max_age=8 * 3600,
+    )
+    errors.install(app)
+    app.include_router(public.router)
+    app.include_router(ledger.router)
+    app.include_router(pages.router)
+    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     return app

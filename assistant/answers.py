@@ -353,6 +353,10 @@ class AnswerService:
         lines, citations = [], []
         tasks = {(t.document, t.clause): t for t in self._registry.tasks()}
         for hit in list(seen.values())[:2]:
+            if any(
+                (c.document, c.clause) == (hit.chunk.document, hit.chunk.clause) for c in citations
+            ):
+                continue
             quote = (
                 hit.chunk.text
                 if len(hit.chunk.text) <= _WHOLE_QUOTE
@@ -366,7 +370,9 @@ class AnswerService:
             )
             # a guide section names the plan clause it rests on: cite that clause too
             for task in (tasks.get(key) for key in _basis(hit.chunk.responsibility)):
-                if task is not None and all(c.clause != task.clause for c in citations):
+                if task is not None and all(
+                    (c.document, c.clause) != (task.document, task.clause) for c in citations
+                ):
                     basis = self._best_sentences(task.text, r.search_query, limit=1)
                     lines.append(f"（依据《{task.document}》{task.clause}：{basis}）")
                     citations.append(self._task_citation(task, basis))

@@ -21,6 +21,9 @@ class SearchService:
     def __init__(self, searcher: Searcher) -> None:
         self._searcher = searcher
 
+    def chunk_count(self) -> int:
+        return self._searcher.chunk_count()
+
     def search(
         self,
         query: str,

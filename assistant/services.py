@@ -8,6 +8,7 @@ from assistant.answers import AnswerService
 from assistant.ingest import IngestService
 from assistant.search import SearchService
 from assistant.settings import Settings
+from registry.accounts import AccountService
 from registry.service import Registry
 
 
@@ -17,4 +18,5 @@ class Services:
     search: SearchService
     ingest: IngestService
     registry: Registry
+    accounts: AccountService
     answers: AnswerService

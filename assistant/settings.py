@@ -23,6 +23,11 @@ class RetrievalSettings(BaseModel):
 class ApiSettings(BaseModel):
     host: str = "127.0.0.1"
     port: int = 8000
+    public_rate_limit: str = Field("30/minute", description="per client, on public endpoints")
+    login_rate_limit: str = Field("5/minute", description="per client and user name")
+    # Signs the session cookie; several workers must share it. Default: a random secret kept in
+    # DATA_DIR/session-secret.
+    session_secret: str | None = None
 
 
 class ReminderSettings(BaseModel):

@@ -136,12 +136,12 @@ def serve(
     """启动 HTTP 服务（API 与网页）。"""
     import uvicorn
 
-    from api.app import create_app
+    from policyqa.web import build_web_app
 
     settings = Settings()
     services = build_services(settings)
     uvicorn.run(
-        create_app(services),
+        build_web_app(services),
         host=host or settings.api.host,
         port=port or settings.api.port,
         log_level="info",

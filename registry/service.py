@@ -79,6 +79,11 @@ class Registry:
         with self._sessions.begin() as session:
             yield _Audit(session, actor, action, self._clock())
 
+    def ping(self) -> None:
+        """Raises when the database cannot be reached."""
+        with self._sessions() as session:
+            session.execute(select(1))
+
     def today(self) -> dt.date:
         return self._clock().date()
 
@@ -494,6 +499,16 @@ class _Audit:
                 after=after,
             )
         )
+
+
+@contextmanager
+def audited_write(
+    sessions: sessionmaker[Session], *, actor: str, action: str, at: dt.datetime
+) -> Iterator[_Audit]:
+    """One transaction with its audit trail, as the registry's own writes do; for the registry's
+    sibling modules (chat bindings)."""
+    with sessions.begin() as session:
+        yield _Audit(session, actor, action, at)
 
 
 def _get_task(session: Session, task_id: int) -> Task:

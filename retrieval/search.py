@@ -108,6 +108,7 @@ class Searcher:
         self._lock = threading.Lock()
 
     def chunk_count(self) -> int:
+        """Chunks in the current generation; raises IndexNotReady before the first ingest."""
         return len(self._current().chunks)
 
     def _current(self, *, force: bool = False) -> _Loaded:

@@ -1,0 +1,162 @@
+"""The web pages: the public chat, the officials' chat, the office dashboard, login."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from api.auth import MaybeAccount, ServicesDep
+from registry.models import STATUSES
+from registry.views import TaskView
+
+router = APIRouter(include_in_schema=False)
+
+SUGGESTED_PUBLIC = [
+    "旧冰箱怎么处理？",
+    "家里屋顶能装光伏吗？",
+    "到2030年要新增多少公用充电桩？",
+    "秸秆能不能烧？",
+]
+SUGGESTED_OFFICIAL = [
+    "县林业局负责哪些任务？",
+    "秸秆禁烧谁牵头？",
+    "本月有哪些任务到期？",
+    "专班办公室设在哪？",
+]
+
+
+def _render(request: Request, name: str, account, **context) -> HTMLResponse:  # type: ignore[no-untyped-def]
+    templates = request.app.state.templates
+    return templates.TemplateResponse(request, name, {"account": account, **context})
+
+
+@router.get("/", response_class=HTMLResponse)
+def public_page(request: Request, account: MaybeAccount) -> HTMLResponse:
+    return _render(
+        request,
+        "chat.html",
+        account,
+        audience="public",
+        suggested=SUGGESTED_PUBLIC,
+        title="绿色生活与政策咨询",
+    )
+
+
+@router.get("/official", response_class=HTMLResponse)
+def official_page(request: Request, account: MaybeAccount) -> Response:
+    if account is None:
+        return RedirectResponse("/login?next=/official", status_code=303)
+    return _render(
+        request,
+        "chat.html",
+        account,
+        audience="official",
+        suggested=SUGGESTED_OFFICIAL,
+        title="工作人员问答",
+    )
+
+
+@router.get("/dashboard", response_class=HTMLResponse)
+def dashboard(
+    request: Request,
+    account: MaybeAccount,
+    services: ServicesDep,
+    department: str = "",
+    section: str = "",
+    view: str = "department",
+    overdue_only: bool = False,
+) -> Response:
+    if account is None:
+        return RedirectResponse("/login?next=/dashboard", status_code=303)
+    registry = services.registry
+    every = registry.tasks()
+    tasks = registry.tasks(department=department) if department else every
+    if section:
+        tasks = [t for t in tasks if t.clause.startswith(section)]
+    if overdue_only:
+        tasks = [t for t in tasks if any(m.status == "已逾期" for m in t.milestones)]
+    groups: dict[str, list[TaskView]] = defaultdict(list)
+    for task in tasks:
+        if view == "section":
+            groups[task.heading.split(" > ")[1] if " > " in task.heading else task.clause].append(
+                task
+            )
+        else:
+            for name in (*task.lead_departments, *task.co_departments):
+                if not department or name == registry.resolve(department):
+                    groups[name].append(task)
+    milestones = sorted(
+        ((m, t) for t in tasks for m in t.milestones),
+        key=lambda pair: (pair[0].due, pair[1].clause),
+    )
+    sections = sorted(
+        {
+            (t.clause[: t.clause.index("）") + 1], t.heading.split(" > ")[1])
+            for t in every
+            if "）" in t.clause and " > " in t.heading
+        }
+    )
+    return _render(
+        request,
+        "dashboard.html",
+        account,
+        groups=dict(groups),
+        milestones=milestones,
+        tasks=tasks,
+        statuses=STATUSES,
+        departments=[d.name for d in registry.departments() if d.tasks],
+        sections=sections,
+        filters={
+            "department": department,
+            "section": section,
+            "view": view,
+            "overdue_only": overdue_only,
+        },
+        title="任务台账",
+        today=registry.today(),
+    )
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_page(request: Request, account: MaybeAccount, next: str = "/official") -> HTMLResponse:
+    return _render(request, "login.html", account, next=_safe(next), error="", title="登录")
+
+
+@router.post("/login", response_class=HTMLResponse)
+def login(
+    request: Request,
+    services: ServicesDep,
+    username: Annotated[str, Form(max_length=100)],
+    password: Annotated[str, Form(max_length=200)],
+    next: Annotated[str, Form()] = "/official",
+) -> Response:
+    request.app.state.limits.check_login(request, username)
+    account = services.accounts.authenticate(username, password)
+    if account is None:
+        response = _render(
+            request,
+            "login.html",
+            None,
+            next=_safe(next),
+            error="用户名或密码不正确。",
+            title="登录",
+        )
+        response.status_code = 401
+        return response
+    request.session.clear()
+    request.session["user_id"] = account.id
+    return RedirectResponse(_safe(next), status_code=303)
+
+
+@router.post("/logout")
+def logout(request: Request) -> RedirectResponse:
+    request.session.clear()
+    return RedirectResponse("/", status_code=303)
+
+
+def _safe(target: str) -> str:
+    """Only local paths: a login link cannot send people elsewhere."""
+    return target if target.startswith("/") and not target.startswith("//") else "/official"

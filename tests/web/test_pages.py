@@ -1,0 +1,125 @@
+"""The three pages in real headless Chromium (Debian's package), driven by Playwright."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+from api.app import create_app
+from assistant.services import Services
+from tests.api.conftest import PASSWORD, make_user
+from tests.fakes.servers import serve
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+pytestmark = pytest.mark.skipif(
+    not Path(CHROMIUM).exists(),
+    reason="Debian chromium is not installed (apt-get install chromium)",
+)
+
+
+@pytest.fixture(scope="module")
+def site(plan_services: Services) -> Iterator[str]:
+    with serve(create_app(plan_services, session_secret="browser-test")) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
+        yield launched
+        launched.close()
+
+
+def _login(page: Page, site: str, username: str, target: str) -> None:
+    page.goto(f"{site}/login?next={target}")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("form button[type=submit]")
+    page.wait_for_url(f"{site}{target}*")
+
+
+def test_public_page_answers_with_expandable_citations(browser: Browser, site: str) -> None:
+    page = browser.new_page(viewport={"width": 390, "height": 844}, device_scale_factor=2)
+    page.goto(site)
+    expect(page.locator("h1")).to_have_text("绿色生活与政策咨询")
+    page.fill("#question", "旧冰箱怎么处理？")
+    page.click("#ask button")
+    answer = page.locator(".messages .a").last
+    expect(answer.locator("details.citations")).to_be_visible(timeout=30_000)
+    answer.locator("summary").click()
+    plan_clause = answer.locator(".citation .where").filter(has_text="方案》二、（一）4.")
+    expect(plan_clause).to_be_visible()
+    page.locator(".chip").first.click()
+    expect(page.locator(".messages .a")).to_have_count(2, timeout=30_000)
+    page.screenshot(path=SHOTS / "public-chat.png", full_page=True)
+    page.close()
+
+
+def test_office_sees_an_overdue_milestone_highlighted(
+    browser: Browser, site: str, plan_services: Services
+) -> None:
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    _login(page, site, make_user(plan_services, "office"), "/dashboard")
+    task = page.locator("article.task").filter(has_text="二、（二）3.").first
+    task.locator("summary").click()
+    past = (plan_services.registry.today() - dt.timedelta(days=10)).isoformat()
+    task.locator(".milestone-form input[name=due]").fill(past)
+    task.locator(".milestone-form input[name=description]").fill("完成建设用地风险排查")
+    task.locator(".milestone-form button").click()
+    overdue = page.locator(".timeline .milestone.overdue").filter(has_text="完成建设用地风险排查")
+    expect(overdue).to_be_visible(timeout=15_000)
+    expect(overdue.locator(".status")).to_have_text("已逾期")
+    expect(page.locator("#notice")).to_have_text("已保存。")
+    page.evaluate("window.scrollTo(0, 0)")
+    page.screenshot(path=SHOTS / "dashboard.png")
+    page.close()
+
+
+def test_department_is_refused_on_another_departments_task(
+    browser: Browser, site: str, plan_services: Services
+) -> None:
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    _login(page, site, make_user(plan_services, "department", "县林业局"), "/dashboard")
+    other = page.locator("article.task").filter(has_text="二、（一）2.").first
+    other.locator("summary").click()
+    expect(other.locator(".milestone-form")).to_have_count(0)  # only the office sets milestones
+    other.locator(".progress-form input[name=note]").fill("越权填报")
+    other.locator(".progress-form button").click()
+    error = other.locator(".form-error")
+    expect(error).to_be_visible()
+    expect(error).to_contain_text("县林业局不是任务")
+    assert "越权填报" not in page.content()
+    page.close()
+
+
+def test_officials_chat_after_login(browser: Browser, site: str, plan_services: Services) -> None:
+    page = browser.new_page(viewport={"width": 1024, "height": 900})
+    page.goto(f"{site}/official")
+    expect(page).to_have_url(f"{site}/login?next=/official")
+    _login(page, site, make_user(plan_services, "office"), "/official")
+    page.fill("#question", "县林业局负责哪些任务？")
+    page.keyboard.press("Enter")
+    answer = page.locator(".messages .a").last
+    expect(answer).to_contain_text(
+        "县林业局在《落实好重“双碳”促转型的任务实施方案》中承担三项任务", timeout=30_000
+    )
+    answer.locator("summary").click()
+    page.screenshot(path=SHOTS / "official-chat.png", full_page=True)
+    page.close()
