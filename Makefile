@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PIP    := $(BIN)/pip install --quiet --constraint constraints.txt
 
-.PHONY: run test lint bench ingest clean
+.PHONY: run test lint bench bench-quick ingest clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,9 @@ lint: $(VENV)/.test-deps
 
 bench: $(VENV)/.test-deps
 	$(BIN)/python -m bench
+
+bench-quick: $(VENV)/.test-deps
+	$(BIN)/python -m bench --quick
 
 clean:
 	rm -rf $(VENV) data

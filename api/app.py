@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -15,18 +17,23 @@ from api.routes import ledger, pages, public
 from assistant.services import Services
 
 HERE = Path(__file__).resolve().parent
+# what the composition root runs around the app's life (the bot, the reminder scheduler)
+Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
 
 
 def create_app(
     services: Services,
     *,
+    lifespan: Lifespan | None = None,
     session_secret: str,
     public_rate_limit: str = "30/minute",
     login_rate_limit: str = "5/minute",
     streaming: bool = False,
+    secure_cookies: bool = False,
 ) -> FastAPI:
-    """``streaming``: the chat pages use server-sent events (when an LLM is configured)."""
-    app = FastAPI(title="双碳政策助手 API", version="0.1.0")
+    """``streaming``: the chat pages use server-sent events (when an LLM is configured).
+    ``secure_cookies``: the session cookie is only sent over HTTPS (deployed behind TLS)."""
+    app = FastAPI(title="双碳政策助手 API", version="0.1.0", lifespan=lifespan)
     app.state.services = services
     app.state.limits = RateLimits(public=public_rate_limit, login=login_rate_limit)
     app.state.templates = Jinja2Templates(directory=HERE / "templates")
@@ -36,7 +43,7 @@ def create_app(
         secret_key=session_secret,
         session_cookie="policyqa_session",
         same_site="lax",
-        https_only=False,
+        https_only=secure_cookies,
         max_age=8 * 3600,
     )
     errors.install(app)

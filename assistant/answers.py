@@ -11,13 +11,15 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import TypeVar
 
 from assistant.conversation import ConversationStore, Turn
 from assistant.llm import Rephraser
 from assistant.models import Answer, Audience, Citation, Kind
 from assistant.routing import Route, is_follow_up, route
+from registry.db import DatabaseUnavailable
 from registry.service import Registry
 from registry.views import TargetView, TaskView
 from retrieval.search import Searcher, SearchFilter, SearchHit
@@ -25,6 +27,8 @@ from retrieval.text import split_sentences
 from retrieval.tokenizer import Tokenizer
 
 logger = logging.getLogger(__name__)
+
+_T = TypeVar("_T")
 
 MAX_QUESTION = 500
 LEDGER = "任务台账"
@@ -126,6 +130,7 @@ class AnswerService:
         conversations: ConversationStore,
         gate: EvidenceGate | None = None,
         rephraser: Rephraser | None = None,
+        county: str | None = None,
     ) -> None:
         self._searcher = searcher
         self._registry = registry
@@ -133,6 +138,7 @@ class AnswerService:
         self._conversations = conversations
         self._gate = gate or EvidenceGate()
         self._rephraser = rephraser
+        self._county = county
 
     def ask(
         self, question: str, *, audience: Audience = "official", conversation_id: str | None = None
@@ -167,7 +173,8 @@ class AnswerService:
                 answer = answer.model_copy(update={"warnings": ["llm_unavailable"]})
             else:
                 answer = rephrased
-        return answer.model_copy(update={"conversation_id": conversation_id})
+        warnings = [*request.warnings, *answer.warnings]
+        return answer.model_copy(update={"conversation_id": conversation_id, "warnings": warnings})
 
     # -- routing to composers ------------------------------------------------------------------
     def _dispatch(self, r: _Request) -> tuple[Answer, Turn]:
@@ -351,7 +358,7 @@ class AnswerService:
         for hit in hits:
             seen.setdefault((hit.chunk.source_id, hit.chunk.clause), hit)
         lines, citations = [], []
-        tasks = {(t.document, t.clause): t for t in self._registry.tasks()}
+        tasks = {(t.document, t.clause): t for t in self._ledger(r, self._registry.tasks, [])}
         for hit in list(seen.values())[:2]:
             if any(
                 (c.document, c.clause) == (hit.chunk.document, hit.chunk.clause) for c in citations
@@ -382,7 +389,7 @@ class AnswerService:
         return Answer(answer="\n".join(lines), citations=citations, kind=kind), r.turn(kind)
 
     def _not_covered(self, r: _Request) -> tuple[Answer, Turn]:
-        force = self._registry.taskforce()
+        force = self._ledger(r, self._registry.taskforce, None)
         text = "抱歉，现有文件中没有找到能回答这个问题的内容，我不能凭空作答。"
         citations = []
         if force is not None:
@@ -392,14 +399,27 @@ class AnswerService:
         return Answer(answer=text, citations=citations, kind="not_covered"), r.turn("not_covered")
 
     # -- helpers ---------------------------------------------------------------------------------
+    @staticmethod
+    def _ledger(r: _Request, read: Callable[[], _T], unavailable: _T) -> _T:
+        """``read()`` from the registry, or ``unavailable`` while its database cannot be reached:
+        answers from the texts keep working, with a warning. Registry answers still fail."""
+        try:
+            return read()
+        except DatabaseUnavailable:
+            if "registry_unavailable" not in r.warnings:
+                logger.warning("registry unreachable: answering from the texts only")
+                r.warnings.append("registry_unavailable")
+            return unavailable
+
     def _search(self, r: _Request, *, k: int) -> list[SearchHit]:
         """Officials get the official texts; the public also our plain-language guide."""
         kinds = ("policy", "guide") if r.audience == "public" else ("policy",)
-        return self._searcher.search(r.search_query, k=k, filters=SearchFilter(kinds=kinds))
+        filters = SearchFilter(kinds=kinds, county=self._county)
+        return self._searcher.search(r.search_query, k=k, filters=filters)
 
     def _topic_tasks(self, r: _Request) -> list[TaskView]:
         """Tasks the question is about: the previous turn's for a follow-up, else by search."""
-        by_id = {t.id: t for t in self._registry.tasks()}
+        by_id = {t.id: t for t in self._ledger(r, self._registry.tasks, [])}
         if r.route.follow_up and r.previous and r.previous.task_ids:
             return [by_id[i] for i in r.previous.task_ids if i in by_id]
         by_clause = {(t.document_id, t.clause): t for t in by_id.values()}
@@ -441,6 +461,7 @@ class _Request:
     route: Route
     previous: Turn | None
     in_domain: bool
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def search_query(self) -> str:

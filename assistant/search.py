@@ -18,8 +18,9 @@ class Hit(BaseModel):
 
 
 class SearchService:
-    def __init__(self, searcher: Searcher) -> None:
+    def __init__(self, searcher: Searcher, *, county: str | None = None) -> None:
         self._searcher = searcher
+        self._county = county
 
     def chunk_count(self) -> int:
         return self._searcher.chunk_count()
@@ -33,13 +34,16 @@ class SearchService:
         level: str | None = None,
         clause_prefix: str | None = None,
         include_guides: bool = False,
+        county: str | None = None,
     ) -> list[Hit]:
-        """Official documents by default; ``include_guides`` adds our plain-language guides."""
+        """Official documents by default; ``include_guides`` adds our plain-language guides.
+        ``county`` (default: the deployment's) scopes county-level documents."""
         filters = SearchFilter(
             source_id=source_id,
             level=level,
             clause_prefix=clause_prefix,
             kinds=None if include_guides else ("policy",),
+            county=county or self._county,
         )
         return [
             Hit(

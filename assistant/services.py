@@ -6,9 +6,12 @@ from dataclasses import dataclass
 
 from assistant.answers import AnswerService
 from assistant.ingest import IngestService
+from assistant.reminders import ReminderPlanner
 from assistant.search import SearchService
 from assistant.settings import Settings
 from registry.accounts import AccountService
+from registry.chats import ChatService
+from registry.outbox import Outbox
 from registry.service import Registry
 
 
@@ -20,3 +23,6 @@ class Services:
     registry: Registry
     accounts: AccountService
     answers: AnswerService
+    chats: ChatService
+    outbox: Outbox
+    reminders: ReminderPlanner

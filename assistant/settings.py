@@ -28,6 +28,9 @@ class ApiSettings(BaseModel):
     # Signs the session cookie; several workers must share it. Default: a random secret kept in
     # DATA_DIR/session-secret.
     session_secret: str | None = None
+    secure_cookies: bool = Field(
+        False, description="send the session cookie over HTTPS only (behind a TLS proxy)"
+    )
 
 
 class ReminderSettings(BaseModel):
@@ -50,6 +53,9 @@ class Settings(BaseSettings):
         env_prefix="POLICYQA_", env_file=".env", env_nested_delimiter="__", extra="ignore"
     )
 
+    # The county this deployment answers for by default; a shared deployment holds several
+    # counties' plans, each question sees its county's documents and the shared higher ones.
+    county: str = "湘阴县"
     data_dir: Path = Path("data")
     corpus_dir: Path = Path("corpus")
     database_url: str | None = None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
@@ -23,6 +24,24 @@ def scores(ranks: Iterable[int | None], *, cutoffs: Sequence[int] = (1, 3, 5)) -
     return out
 
 
+def percentiles(seconds: Sequence[float]) -> dict[str, float]:
+    """p50/p95/p99 and mean, in milliseconds (nearest-rank)."""
+    ordered = sorted(seconds)
+    if not ordered:
+        return {}
+
+    def rank(p: float) -> float:
+        return ordered[min(len(ordered) - 1, max(0, math.ceil(p / 100 * len(ordered)) - 1))]
+
+    return {
+        "p50_ms": rank(50) * 1000,
+        "p95_ms": rank(95) * 1000,
+        "p99_ms": rank(99) * 1000,
+        "mean_ms": sum(ordered) / len(ordered) * 1000,
+        "n": len(ordered),
+    }
+
+
 def table(rows: list[dict[str, object]], columns: Sequence[str]) -> str:
     cells = [[_fmt(row.get(c, "")) for c in columns] for row in rows]
     widths = [max(len(c), *(len(r[i]) for r in cells)) for i, c in enumerate(columns)]
@@ -31,7 +50,17 @@ def table(rows: list[dict[str, object]], columns: Sequence[str]) -> str:
 
 
 def _fmt(value: object) -> str:
-    return f"{value:.3f}" if isinstance(value, float) else str(value)
+    if isinstance(value, float):
+        return f"{value:.3f}" if abs(value) < 10 else f"{value:.1f}"
+    return str(value)
+
+
+def markdown(rows: list[dict[str, object]], columns: Sequence[str]) -> str:
+    """The same table for README.md."""
+    head = "| " + " | ".join(columns) + " |"
+    rule = "|" + "|".join("---" for _ in columns) + "|"
+    body = ["| " + " | ".join(_fmt(r.get(c, "")) for c in columns) + " |" for r in rows]
+    return "\n".join([head, rule, *body])
 
 
 def save(name: str, payload: object) -> Path:

@@ -13,13 +13,18 @@ import typer
 from assistant.ingest import UnknownSource
 from assistant.search import Hit
 from assistant.settings import Settings
+from policyqa.backup_cli import register as register_backup
+from policyqa.bot_cli import register as register_bot
 from policyqa.composition import build_services
 from policyqa.registry_cli import register
+from registry.db import DatabaseUnavailable
 from retrieval.search import IndexNotReady
 from retrieval.sources import ManifestError
 
 app = typer.Typer(help="双碳政策助手", no_args_is_help=True, pretty_exceptions_enable=False)
 register(app)
+register_backup(app)
+register_bot(app)
 
 _HIT_FIELDS = {"document", "clause", "heading", "text", "score"}
 
@@ -132,21 +137,32 @@ def _format_hits(hits: list[Hit]) -> str:
 def serve(
     host: Annotated[str | None, typer.Option(help="监听地址")] = None,
     port: Annotated[int | None, typer.Option(help="端口")] = None,
+    workers: Annotated[
+        int, typer.Option(min=1, max=64, help="工作进程数（>1 需要 Chroma 服务器）")
+    ] = 1,
 ) -> None:
     """启动 HTTP 服务（API 与网页）。"""
     import uvicorn
 
+    settings = Settings()
+    host, port = host or settings.api.host, port or settings.api.port
+    if workers > 1:
+        if not settings.chroma_url:
+            # an embedded Chroma directory belongs to one process
+            raise _fail("several workers need a Chroma server: set POLICYQA_CHROMA_URL")
+        uvicorn.run(
+            "policyqa.web:app_from_env", factory=True, workers=workers, host=host, port=port
+        )
+        return
     from policyqa.web import build_web_app
 
-    settings = Settings()
-    services = build_services(settings)
-    uvicorn.run(
-        build_web_app(services),
-        host=host or settings.api.host,
-        port=port or settings.api.port,
-        log_level="info",
-    )
+    app = build_web_app(build_services(settings), background=True)
+    uvicorn.run(app, host=host, port=port, log_level="info")
 
 
 def main() -> None:
-    app()
+    try:
+        app()
+    except DatabaseUnavailable:
+        typer.echo("数据库暂时无法连接，请稍后再试。", err=True)
+        sys.exit(1)

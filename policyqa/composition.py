@@ -12,11 +12,14 @@ from assistant.answers import AnswerService
 from assistant.conversation import ConversationStore
 from assistant.ingest import IngestService
 from assistant.llm import Rephraser, build_chat_model
+from assistant.reminders import ReminderPlanner
 from assistant.search import SearchService
 from assistant.services import Services
 from assistant.settings import Settings
 from registry.accounts import AccountService
-from registry.db import database_url, make_engine, migrate
+from registry.chats import ChatService
+from registry.db import database_url, make_engine, migrate_when_reachable
+from registry.outbox import Outbox
 from registry.service import Clock, Registry
 from retrieval.embedding import (
     CachedEmbedder,
@@ -48,7 +51,7 @@ def build_embedder(settings: Settings) -> Embedder:
 
 def build_engine(settings: Settings) -> Engine:
     engine = make_engine(database_url(settings.database_url, data_dir=settings.data_dir))
-    migrate(engine)
+    migrate_when_reachable(engine)
     return engine
 
 
@@ -59,6 +62,19 @@ def build_registry(
         engine or build_engine(settings),
         departments=load_departments(settings.corpus_dir),
         clock=clock,
+    )
+
+
+def build_reminders(
+    settings: Settings,
+    registry: Registry,
+    chats: ChatService,
+    outbox: Outbox,
+    *,
+    clock: Clock = shanghai_now,
+) -> ReminderPlanner:
+    return ReminderPlanner(
+        registry=registry, chats=chats, outbox=outbox, settings=settings.reminders, clock=clock
     )
 
 
@@ -74,11 +90,15 @@ def build_rephraser(settings: Settings, tokenizer: Tokenizer) -> Rephraser | Non
     return Rephraser(model, tokenizer, timeout=settings.llm_timeout)
 
 
+def build_store(settings: Settings, embedder: CachedEmbedder) -> ChunkStore:
+    client = make_chroma_client(url=settings.chroma_url, path=settings.chroma_path)
+    return ChunkStore(client, embedder, prefix=settings.retrieval.collection_prefix)
+
+
 def build_services(settings: Settings, *, clock: Clock = shanghai_now) -> Services:
     embedder = CachedEmbedder(build_embedder(settings), settings.embedding_cache)
     tokenizer = Tokenizer(load_lexicon(settings.corpus_dir))
-    client = make_chroma_client(url=settings.chroma_url, path=settings.chroma_path)
-    store = ChunkStore(client, embedder, prefix=settings.retrieval.collection_prefix)
+    store = build_store(settings, embedder)
     r = settings.retrieval
     searcher = Searcher(
         store,
@@ -90,9 +110,10 @@ def build_services(settings: Settings, *, clock: Clock = shanghai_now) -> Servic
     ingestor = Ingestor(store, tokenizer, embedder, chunk_chars=r.chunk_chars)
     engine = build_engine(settings)
     registry = build_registry(settings, clock=clock, engine=engine)
+    chats, outbox = ChatService(engine, clock=clock), Outbox(engine, clock=clock)
     return Services(
         settings=settings,
-        search=SearchService(searcher),
+        search=SearchService(searcher, county=settings.county),
         ingest=IngestService(
             ingestor, registry, corpus_dir=settings.corpus_dir, manifest=settings.manifest
         ),
@@ -104,5 +125,9 @@ def build_services(settings: Settings, *, clock: Clock = shanghai_now) -> Servic
             tokenizer=tokenizer,
             conversations=ConversationStore(),
             rephraser=build_rephraser(settings, tokenizer),
+            county=settings.county,
         ),
+        chats=chats,
+        outbox=outbox,
+        reminders=build_reminders(settings, registry, chats, outbox, clock=clock),
     )

@@ -71,6 +71,16 @@ def task_json(task: TaskView) -> dict[str, Any]:
             {"due": m.due.isoformat(), "description": m.description, "status": m.status}
             for m in task.milestones
         ],
+        "progress": [
+            {
+                "department": p.department,
+                "status": p.status,
+                "note": p.note,
+                "reporter": p.reporter,
+                "reported_on": p.reported_on.isoformat(),
+            }
+            for p in task.progress
+        ],
     }
 
 
@@ -225,7 +235,7 @@ def correct_target(
 
 
 def _within(text: str) -> int:
-    found = re.fullmatch(r"(\d+)\s*d?", text.strip())
+    found = re.fullmatch(r"(\d{1,4})\s*d?", text.strip())  # up to 9999 days
     if not found:
         raise typer.BadParameter(f"期限格式应为天数，如 30d：{text}")
     return int(found.group(1))

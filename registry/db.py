@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+import logging
+import threading
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
+
+logger = logging.getLogger(__name__)
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+
+DatabaseUnavailable = OperationalError
+"""What any call on the database raises while it cannot be reached (SQLAlchemy's
+``OperationalError``); channels answer "try again later" and the pool reconnects by itself."""
 
 
 def database_url(url: str | None, *, data_dir: Path) -> str:
@@ -46,3 +55,32 @@ def migrate(engine: Engine) -> None:
     with engine.begin() as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
+
+
+def migrate_when_reachable(engine: Engine) -> None:
+    """Migrate now or, if the database cannot be reached, on the first connection that succeeds.
+
+    A server started before its database comes up then answers "try again later" until the
+    database is back, and carries on by itself without a restart.
+    """
+    try:
+        migrate(engine)
+        return
+    except DatabaseUnavailable as exc:
+        logger.warning("database unreachable (%s); migrating once it is back", type(exc).__name__)
+    lock = threading.Lock()
+    done = False
+
+    @event.listens_for(engine, "connect")
+    def _migrate_once(_connection, _record) -> None:  # type: ignore[no-untyped-def]
+        nonlocal done
+        with lock:
+            if done:
+                return
+            # a pool of its own: this pool is busy opening the connection that got us here
+            helper = make_engine(engine.url.render_as_string(hide_password=False))
+            try:
+                migrate(helper)
+            finally:
+                helper.dispose()
+            done = True

@@ -13,7 +13,7 @@ import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, selectinload, sessionmaker
@@ -49,7 +49,10 @@ from retrieval.text import normalize
 
 logger = logging.getLogger(__name__)
 
+_Row = TypeVar("_Row")
 Clock = Callable[[], dt.datetime]
+# Row ids are 32-bit INTEGER columns; a larger number names no row (and would overflow the driver).
+_MAX_ID = 2**31 - 1
 _CORRECTABLE = ("metric", "value", "unit", "kind", "year", "start_year", "text")
 
 
@@ -381,7 +384,7 @@ class Registry:
         self, milestone_id: int, *, actor: str, on: dt.date | None = None
     ) -> MilestoneView:
         with self._write(actor, "complete") as audit:
-            milestone = audit.session.get(Milestone, milestone_id)
+            milestone = _get(audit.session, Milestone, milestone_id)
             if milestone is None:
                 raise RegistryError(f"没有编号为 {milestone_id} 的里程碑")
             before = _plain(_milestone_view(milestone, audit.at.date()))
@@ -453,7 +456,7 @@ class Registry:
         if unknown:
             raise RegistryError(f"不能修改的字段：{'、'.join(sorted(unknown))}")
         with self._write(actor, "correct") as audit:
-            target = audit.session.get(Target, target_id)
+            target = _get(audit.session, Target, target_id)
             if target is None:
                 raise RegistryError(f"没有编号为 {target_id} 的目标")
             before = _plain(_target_view(target))
@@ -511,8 +514,12 @@ def audited_write(
         yield _Audit(session, actor, action, at)
 
 
+def _get(session: Session, model: type[_Row], row_id: int, **kwargs: Any) -> _Row | None:
+    return session.get(model, row_id, **kwargs) if 0 < row_id <= _MAX_ID else None
+
+
 def _get_task(session: Session, task_id: int) -> Task:
-    task = session.get(Task, task_id, options=[selectinload(Task.departments)])
+    task = _get(session, Task, task_id, options=[selectinload(Task.departments)])
     if task is None:
         raise RegistryError(f"没有编号为 {task_id} 的任务")
     return task

@@ -3,7 +3,8 @@
 Recognises official-document numbering (第X章 / 第X条 / 一、 / （一） / 1. / （1）). A numbered
 block whose body follows on the same line ("1.健全碳排放双控制度体系。聚焦…") is one clause whose
 title runs to the first 。 or ：. Unnumbered blocks belong to the clause above them; blocks before
-the first number form the preamble (前言).
+the first number form the preamble (前言). Labels are unique: where numbering starts again, the
+repeated label gets "（第2处）".
 """
 
 from __future__ import annotations
@@ -97,6 +98,7 @@ def parse_clauses(blocks: list[str], *, title: str = "") -> ParsedDocument:
     roots: list[Clause] = []
     stack: list[Clause] = []
     preamble: Clause | None = None
+    seen: dict[str, int] = {}
     for index, block in enumerate(blocks):
         numbered = _match_marker(block)
         if numbered is None:
@@ -116,8 +118,14 @@ def parse_clauses(blocks: list[str], *, title: str = "") -> ParsedDocument:
             stack.pop()
         parent = stack[-1] if stack else None
         clause_title = _title_of(rest)
+        label = (parent.label if parent else "") + marker
+        seen[label] = seen.get(label, 0) + 1
+        if seen[label] > 1:
+            # Numbering that starts again (an annex, a second part) must not reuse a label: a
+            # label names one clause, in citations and in the task registry.
+            label += f"（第{seen[label]}处）"
         clause = Clause(
-            label=(parent.label if parent else "") + marker,
+            label=label,
             marker=marker,
             title=clause_title,
             heading_path=(*(parent.heading_path if parent else ()), marker + clause_title),

@@ -27,7 +27,7 @@ from retrieval.tokenizer import Tokenizer
 logger = logging.getLogger(__name__)
 
 # Bump when parsing or chunking changes, so that unchanged files are indexed again.
-PIPELINE_VERSION = "3"
+PIPELINE_VERSION = "4"
 
 
 @dataclass(frozen=True)

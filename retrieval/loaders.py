@@ -31,8 +31,9 @@ class DocumentError(Exception):
     """
 
 
-# Left behind by converters (bookmark anchors, zero-width characters, byte-order marks).
-_DEBRIS = re.compile(r"\[bookmark:[^\]]*\]|[\u200b-\u200d\ufeff]")
+# Left behind by converters (bookmark anchors, zero-width characters, byte-order marks) and
+# control characters (a stray NUL in a web page would not even fit in a PostgreSQL text column).
+_DEBRIS = re.compile(r"\[bookmark:[^\]]*\]|[\u200b-\u200d\ufeff\x00-\x08\x0b-\x1f\x7f]")
 
 
 def _clean(texts: Iterable[str]) -> list[str]:
@@ -218,6 +219,9 @@ _READERS: dict[str, Callable[[bytes, str], list[str]]] = {
     ".htm": _read_html,
 }
 SUPPORTED_SUFFIXES: frozenset[str] = frozenset(_READERS)
+# Several times the longest national plan: more text than this is a dump or a book, which would
+# take minutes to index and crowd out the plans in search. It has to be split first.
+MAX_CHARS = 500_000
 
 
 def read_blocks(path: Path) -> list[str]:
@@ -232,8 +236,8 @@ def read_blocks(path: Path) -> list[str]:
         debris removed.
 
     Raises:
-        DocumentError: The file is missing, empty, unsupported, damaged, encrypted or has no
-            text; the message is in Chinese and names the file.
+        DocumentError: The file is missing, empty, unsupported, damaged, encrypted, has no
+            text or more than ``MAX_CHARS`` of it; the message is in Chinese and names the file.
     """
     path = Path(path)
     reader = _READERS.get(path.suffix.lower())
@@ -251,5 +255,9 @@ def read_blocks(path: Path) -> list[str]:
     blocks = _clean(reader(data, path.name))
     if not blocks:
         raise DocumentError(f"文件“{path.name}”中没有可提取的文字。")
+    if sum(map(len, blocks)) > MAX_CHARS:
+        raise DocumentError(
+            f"文件“{path.name}”的文字超过 {MAX_CHARS // 10_000} 万字，请拆分成多个文件后再入库。"
+        )
     logger.debug("Read %d blocks from %s", len(blocks), path)
     return blocks

@@ -24,17 +24,22 @@ from retrieval.tokenizer import Tokenizer
 logger = logging.getLogger(__name__)
 
 Mode = Literal["hybrid", "bm25", "dense"]
+# A question is short; the embedder's cost grows with the text, so a pasted page would hold a
+# worker for minutes. The rest of a longer query is ignored.
+MAX_QUERY_CHARS = 500
 
 
 @dataclass(frozen=True)
 class SearchFilter:
     """Restricts a search: a document (source id), a level (国家/省/市/县), a clause prefix,
-    kinds of document (policy texts, guides)."""
+    kinds of document (policy texts, guides), and a county: its own documents plus the national,
+    provincial and city ones every county shares."""
 
     source_id: str | None = None
     level: str | None = None
     clause_prefix: str | None = None
     kinds: tuple[str, ...] | None = None
+    county: str | None = None
 
     def where(self) -> dict | None:
         terms: list[dict] = [
@@ -44,6 +49,11 @@ class SearchFilter:
         ]
         if self.kinds is not None:
             terms.append({"kind": {"$in": list(self.kinds)}})
+        if self.county:
+            # a county document that names no jurisdiction is not scoped
+            terms.append(
+                {"$or": [{"level": {"$ne": "县"}}, {"jurisdiction": {"$in": [self.county, ""]}}]}
+            )
         if not terms:
             return None
         return terms[0] if len(terms) == 1 else {"$and": terms}
@@ -54,6 +64,7 @@ class SearchFilter:
             and (not self.level or chunk.level == self.level)
             and (not self.clause_prefix or chunk.clause.startswith(self.clause_prefix))
             and (self.kinds is None or chunk.kind in self.kinds)
+            and (not self.county or chunk.level != "县" or chunk.jurisdiction in (self.county, ""))
         )
 
 
@@ -150,7 +161,7 @@ class Searcher:
     ) -> list[SearchHit]:
         if not index.chunks or not query.strip():
             return []
-        query = self._tokenizer.expand(query)
+        query = self._tokenizer.expand(query[:MAX_QUERY_CHARS])
         tokens = self._tokenizer.tokens(query)
         bm25 = self._bm25(index, tokens, filters) if mode != "dense" else {}
         dense = self._dense(index, query, filters) if mode != "bm25" else {}
@@ -171,7 +182,6 @@ class Searcher:
                 coverage=len(terms & set(index.chunks[pos].tokens)) / len(terms) if terms else 0.0,
             )
             for pos, score in ranked
-            if score > 0 or mode == "dense"
         ]
 
     def _bm25(self, index: _Loaded, tokens: list[str], filters: SearchFilter) -> dict[int, float]:

@@ -55,5 +55,7 @@ def source_for_file(path: Path, sources: dict[str, Source], corpus_dir: Path) ->
     for source in sources.values():
         if source.file and (corpus_dir / source.file).resolve() == resolved:
             return source
-    slug = re.sub(r"[^0-9A-Za-z_-]+", "-", path.stem).strip("-") or "doc"
+    # Chinese names stay (an ASCII-only slug made every one of them "doc", each replacing the
+    # last); the registry keeps ids of up to 100 characters.
+    slug = re.sub(r"[^\w-]+", "-", path.stem).strip("-")[:64] or "doc"
     return Source(id=slug, title="", file=str(path))

@@ -19,6 +19,7 @@ from typing import Any
 from urllib.parse import urlparse
 
 import chromadb
+import numpy as np
 from chromadb.config import Settings as ChromaSettings
 from langchain_chroma import Chroma
 from langchain_core.embeddings import Embeddings
@@ -92,6 +93,16 @@ class CatalogState:
     documents: dict[str, DocumentEntry]
 
 
+@dataclass(frozen=True)
+class IndexRecord:
+    """A chunk exactly as a generation holds it: the indexed text, metadata and embedding."""
+
+    id: str
+    text: str
+    metadata: dict[str, Any]
+    embedding: np.ndarray
+
+
 class _LangchainAdapter(Embeddings):
     def __init__(self, embedder: CachedEmbedder) -> None:
         self._embedder = embedder
@@ -109,6 +120,7 @@ class ChunkStore:
     ) -> None:
         self._client = client
         self._embeddings = _LangchainAdapter(embedder)
+        self.embedding_model = embedder.name
         self._prefix = prefix
         self._catalog_name = f"{prefix}catalog"
 
@@ -189,6 +201,33 @@ class ChunkStore:
                 embeddings=records["embeddings"][start:end],
                 documents=records["documents"][start:end],
                 metadatas=records["metadatas"][start:end],
+            )
+
+    def records(self, generation: str) -> list[IndexRecord]:
+        """Every chunk of a generation with its embedding, in id order (for a backup)."""
+        got = self._client.get_collection(generation).get(
+            include=["embeddings", "documents", "metadatas"]
+        )
+        records = [
+            IndexRecord(i, text or "", dict(meta or {}), np.asarray(vector, dtype=np.float32))
+            for i, text, meta, vector in zip(
+                got["ids"], got["documents"], got["metadatas"], got["embeddings"], strict=True
+            )
+        ]
+        return sorted(records, key=lambda r: r.id)
+
+    def add_records(self, generation: str, records: Sequence[IndexRecord]) -> None:
+        """Write records as they are, without embedding anything (a restore)."""
+        collection = self._client.get_or_create_collection(
+            generation, metadata={"hnsw:space": "cosine"}
+        )
+        for start in range(0, len(records), _BATCH):
+            part = records[start : start + _BATCH]
+            collection.upsert(
+                ids=[r.id for r in part],
+                embeddings=[r.embedding for r in part],
+                documents=[r.text for r in part],
+                metadatas=[r.metadata for r in part],
             )
 
     def load(self, generation: str) -> list[StoredChunk]:

@@ -1,0 +1,361 @@
+"""The outbox: every outgoing reminder is written here before anything is sent.
+
+Life of an item::
+
+    pending ──claim──> sending ──confirmed──> sent
+       ^                  │
+       └──retry later─────┤ (5xx, timeout, 429: ``not_before`` moves on)
+                          └──gave up / permanent error──> failed
+
+* ``enqueue`` inserts with ``INSERT … ON CONFLICT (dedupe_key) DO NOTHING`` on both SQLite and
+  PostgreSQL: whichever process plans a reminder, and however often, the key is queued once.
+* ``claim_next`` moves one due item to ``sending`` with a compare-and-set ``UPDATE``, so even
+  two dispatchers that ignored the lock could not both take it. While ``sending``,
+  ``not_before`` is the end of the claim's lease; an item still ``sending`` after its lease
+  belongs to a dispatcher that died and is claimed again.
+* ``mark_sent`` is called only with the id of the message Telegram confirmed.
+* ``dispatcher_lock`` lets one dispatcher run at a time: ``pg_try_advisory_lock`` on a
+  dedicated connection on PostgreSQL (released by the server if the process dies); on SQLite an
+  exclusive ``flock`` on ``<database file>.dispatcher.lock`` (released by the OS if the process
+  dies; every process sharing a SQLite file is on the same machine).
+
+Knows nothing of Telegram. Times are stored in UTC.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import threading
+import zlib
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from sqlalchemy import Engine, func, select, text, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import sessionmaker
+
+from registry.chats import utc
+from registry.models import OutboxMessage
+
+logger = logging.getLogger(__name__)
+
+KINDS = ("reminder", "overdue", "digest")
+OPEN = ("pending", "sending", "failed")
+# pg_try_advisory_lock takes a bigint; a fixed one derived from a name
+DISPATCHER_LOCK_KEY = zlib.crc32(b"policyqa.outbox.dispatcher")
+_STALE_NOTE = "上次发送未得到确认（发送进程中断），已重新发送"
+_local_locks: dict[str, threading.Lock] = {}
+_local_locks_guard = threading.Lock()
+
+
+@dataclass(frozen=True)
+class NewMessage:
+    dedupe_key: str  # e.g. milestone:12:chat:-100:T-7
+    chat_id: str
+    kind: str
+    text: str
+    not_before: dt.datetime
+    milestone_id: int | None = None
+
+
+@dataclass(frozen=True)
+class OutboxItem:
+    id: int
+    dedupe_key: str
+    chat_id: str
+    kind: str
+    milestone_id: int | None
+    text: str
+    status: str
+    attempts: int
+    not_before: dt.datetime
+    last_error: str
+    created_at: dt.datetime
+    sent_at: dt.datetime | None
+    telegram_message_id: int | None
+
+
+class Outbox:
+    def __init__(self, engine: Engine, *, clock: Callable[[], dt.datetime]) -> None:
+        self._engine = engine
+        self._sessions = sessionmaker(engine, expire_on_commit=False)
+        self._clock = clock
+
+    def _now(self) -> dt.datetime:
+        return utc(self._clock())
+
+    # -- writing -------------------------------------------------------------------------------
+    def enqueue(self, messages: Iterable[NewMessage]) -> list[str]:
+        """Queue messages in one transaction; returns the keys that were new (others: no-op)."""
+        now = self._now()
+        rows = [
+            {
+                "dedupe_key": m.dedupe_key,
+                "chat_id": str(m.chat_id),
+                "kind": m.kind,
+                "milestone_id": m.milestone_id,
+                "text": m.text,
+                "status": "pending",
+                "attempts": 0,
+                "not_before": utc(m.not_before),
+                "last_error": "",
+                "created_at": now,
+            }
+            for m in messages
+        ]
+        if not rows:
+            return []
+        insert = postgresql.insert if self._engine.dialect.name == "postgresql" else sqlite.insert
+        added = []
+        with self._engine.begin() as connection:
+            for row in rows:
+                statement = (
+                    insert(OutboxMessage)
+                    .values(**row)
+                    .on_conflict_do_nothing(index_elements=["dedupe_key"])
+                    .returning(OutboxMessage.id)
+                )
+                if connection.execute(statement).scalar() is not None:
+                    added.append(row["dedupe_key"])
+        return added
+
+    def claim_next(self, *, lease: dt.timedelta, max_attempts: int) -> OutboxItem | None:
+        """Take the next due item for sending, or ``None``. Counts an attempt.
+
+        An item left ``sending`` by a dispatcher that died (its lease is over) is taken again;
+        if it has used up its attempts it is marked failed instead.
+        """
+        for _ in range(5):  # lost races only; each pass reads afresh
+            now = self._now()
+            with self._sessions.begin() as session:
+                row = session.scalars(
+                    select(OutboxMessage)
+                    .where(
+                        OutboxMessage.status.in_(("pending", "sending")),
+                        OutboxMessage.not_before <= now,
+                    )
+                    .order_by(OutboxMessage.not_before, OutboxMessage.id)
+                    .limit(1)
+                ).first()
+                if row is None:
+                    return None
+                stale = row.status == "sending"
+                values: dict[str, object] = {
+                    "status": "sending",
+                    "attempts": OutboxMessage.attempts + 1,
+                    "not_before": now + lease,
+                }
+                if stale:
+                    logger.warning("outbox item %s was left unconfirmed; sending again", row.id)
+                    values["last_error"] = _STALE_NOTE
+                    if row.attempts >= max_attempts:
+                        values = {"status": "failed", "last_error": _STALE_NOTE}
+                taken = session.execute(
+                    update(OutboxMessage)
+                    .where(
+                        OutboxMessage.id == row.id,
+                        OutboxMessage.status == row.status,
+                        OutboxMessage.attempts == row.attempts,
+                    )
+                    .values(**values)
+                    .execution_options(synchronize_session=False)
+                )
+                if taken.rowcount != 1:  # type: ignore[attr-defined]
+                    continue
+                if values["status"] == "failed":
+                    continue
+            return self.item(row.id)
+        return None
+
+    def mark_sent(self, item_id: int, *, telegram_message_id: int) -> bool:
+        """Record Telegram's confirmation; ``False`` if the item was not ours to confirm."""
+        with self._sessions.begin() as session:
+            done = session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.id == item_id, OutboxMessage.status == "sending")
+                .values(
+                    status="sent",
+                    sent_at=self._now(),
+                    telegram_message_id=telegram_message_id,
+                    last_error="",
+                )
+            )
+        if done.rowcount != 1:  # type: ignore[attr-defined]
+            logger.warning("outbox item %s was confirmed but no longer claimed", item_id)
+            return False
+        return True
+
+    def retry_later(self, item_id: int, *, at: dt.datetime, error: str) -> None:
+        """A failed attempt (5xx, timeout): try again from ``at``."""
+        self._release(item_id, status="pending", not_before=utc(at), last_error=error[:2000])
+
+    def defer(self, item_id: int, *, until: dt.datetime, error: str) -> None:
+        """Not attempted for a reason outside the item (429 flood control): does not count."""
+        self._release(
+            item_id,
+            status="pending",
+            not_before=utc(until),
+            last_error=error[:2000],
+            attempts=OutboxMessage.attempts - 1,
+        )
+
+    def mark_failed(self, item_id: int, *, error: str) -> None:
+        """Given up: listed by ``policyqa outbox`` until requeued."""
+        self._release(item_id, status="failed", last_error=error[:2000])
+
+    def retarget(self, item_id: int, *, chat_id: str) -> None:
+        """The chat got a new id (group → supergroup); send there, now, without counting."""
+        self._release(
+            item_id,
+            status="pending",
+            chat_id=str(chat_id),
+            not_before=self._now(),
+            attempts=OutboxMessage.attempts - 1,
+        )
+
+    def _release(self, item_id: int, **values: object) -> None:
+        with self._sessions.begin() as session:
+            session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.id == item_id, OutboxMessage.status == "sending")
+                .values(**values)
+            )
+
+    def requeue_failed(self) -> int:
+        """Give every failed item a fresh set of attempts, due now."""
+        with self._sessions.begin() as session:
+            result = session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.status == "failed")
+                .values(status="pending", attempts=0, not_before=self._now())
+            )
+        return result.rowcount  # type: ignore[attr-defined,no-any-return]
+
+    # -- reading ---------------------------------------------------------------------------------
+    def item(self, item_id: int) -> OutboxItem:
+        with self._sessions() as session:
+            row = session.get(OutboxMessage, item_id)
+            if row is None:
+                raise KeyError(item_id)
+            return _item(row)
+
+    def items(self, *, statuses: Iterable[str] = OPEN, limit: int = 500) -> list[OutboxItem]:
+        with self._sessions() as session:
+            rows = session.scalars(
+                select(OutboxMessage)
+                .where(OutboxMessage.status.in_(tuple(statuses)))
+                .order_by(OutboxMessage.not_before, OutboxMessage.id)
+                .limit(limit)
+            )
+            return [_item(r) for r in rows]
+
+    def has_due(self) -> bool:
+        now = self._now()
+        with self._sessions() as session:
+            count = session.scalar(
+                select(func.count())
+                .select_from(OutboxMessage)
+                .where(
+                    OutboxMessage.status.in_(("pending", "sending")),
+                    OutboxMessage.not_before <= now,
+                )
+            )
+        return bool(count)
+
+    def dedupe_keys(self) -> set[str]:
+        with self._sessions() as session:
+            return set(session.scalars(select(OutboxMessage.dedupe_key)))
+
+    # -- one dispatcher at a time ------------------------------------------------------------------
+    @contextmanager
+    def dispatcher_lock(self) -> Iterator[bool]:
+        """Yields whether this caller is the one dispatcher; never waits."""
+        if self._engine.dialect.name == "postgresql":
+            with self._pg_lock() as held:
+                yield held
+        else:
+            with self._sqlite_lock() as held:
+                yield held
+
+    @contextmanager
+    def _pg_lock(self) -> Iterator[bool]:
+        # A session-level lock on its own connection, outside any transaction: it lasts as long
+        # as the connection, and the server drops it when a killed process's connection goes.
+        connection = self._engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+        try:
+            held = bool(
+                connection.scalar(
+                    text("SELECT pg_try_advisory_lock(:key)"), {"key": DISPATCHER_LOCK_KEY}
+                )
+            )
+            try:
+                yield held
+            finally:
+                if held:
+                    try:
+                        connection.scalar(
+                            text("SELECT pg_advisory_unlock(:key)"), {"key": DISPATCHER_LOCK_KEY}
+                        )
+                    except Exception:
+                        # never hand a connection that may still hold the lock back to the pool
+                        connection.invalidate()
+                        raise
+        finally:
+            connection.close()
+
+    @contextmanager
+    def _sqlite_lock(self) -> Iterator[bool]:
+        database = self._engine.url.database
+        if not database or database == ":memory:":
+            with _process_lock(str(id(self._engine))) as held:
+                yield held
+            return
+        try:
+            import fcntl
+        except ImportError:  # not POSIX: only processes on one machine share a SQLite file anyway
+            with _process_lock(database) as held:
+                yield held
+            return
+        fd = os.open(f"{database}.dispatcher.lock", os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                yield False
+                return
+            yield True
+        finally:
+            os.close(fd)  # releases the flock
+
+
+@contextmanager
+def _process_lock(name: str) -> Iterator[bool]:
+    with _local_locks_guard:
+        lock = _local_locks.setdefault(name, threading.Lock())
+    held = lock.acquire(blocking=False)
+    try:
+        yield held
+    finally:
+        if held:
+            lock.release()
+
+
+def _item(row: OutboxMessage) -> OutboxItem:
+    return OutboxItem(
+        id=row.id,
+        dedupe_key=row.dedupe_key,
+        chat_id=row.chat_id,
+        kind=row.kind,
+        milestone_id=row.milestone_id,
+        text=row.text,
+        status=row.status,
+        attempts=row.attempts,
+        not_before=utc(row.not_before),
+        last_error=row.last_error,
+        created_at=utc(row.created_at),
+        sent_at=utc(row.sent_at) if row.sent_at else None,
+        telegram_message_id=row.telegram_message_id,
+    )
