@@ -2,7 +2,8 @@
 
 A snapshot is read as one consistent view and restored in foreign-key order, replacing what the
 database holds; if anything fails, nothing changes. Ids are kept (PostgreSQL's id sequences are
-moved past them), so a snapshot taken on SQLite restores on PostgreSQL and back. Snapshots hold
+moved past them), and a snapshot taken on SQLite restores on PostgreSQL and back (SQLite stores
+times without their zone; PostgreSQL reads those in its session time zone). Snapshots hold
 password and token hashes: keep them as safe as the database. Knows nothing of files or the CLI.
 """
 

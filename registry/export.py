@@ -7,12 +7,15 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font
 
 from registry.views import TaskView
 
 COLUMNS = ("序号", "文件", "条款", "任务", "牵头单位", "责任单位", "目标指标", "里程碑", "最新进展")
 _WIDTHS = (6, 24, 12, 26, 20, 40, 40, 36, 36)
+# What a spreadsheet would run as a formula rather than show ("=HYPERLINK(…)" in a note).
+_FORMULA = ("=", "+", "-", "@")
 
 
 def _number(value: float | None) -> str:
@@ -35,19 +38,19 @@ def ledger_rows(tasks: Sequence[TaskView]) -> list[tuple[str, ...]]:
             if latest
             else ""
         )
-        rows.append(
-            (
-                str(n),
-                task.document,
-                task.clause,
-                task.title,
-                "、".join(task.lead_departments),
-                co,
-                targets,
-                milestones,
-                progress,
-            )
+        cells = (
+            str(n),
+            task.document,
+            task.clause,
+            task.title,
+            "、".join(task.lead_departments),
+            co,
+            targets,
+            milestones,
+            progress,
         )
+        # xlsx refuses control characters (a note pasted from Word can hold its line break \x0b)
+        rows.append(tuple(ILLEGAL_CHARACTERS_RE.sub("", cell) for cell in cells))
     return rows
 
 
@@ -58,6 +61,8 @@ def write_xlsx(tasks: Sequence[TaskView], path: Path) -> Path:
     sheet.append(COLUMNS)
     for row in ledger_rows(tasks):
         sheet.append(row)
+        for cell in sheet[sheet.max_row]:
+            cell.data_type = "s"  # text, even when it reads like a formula
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for index, width in enumerate(_WIDTHS, 1):
@@ -77,5 +82,9 @@ def write_csv(tasks: Sequence[TaskView], path: Path) -> Path:
     with path.open("w", encoding="utf-8-sig", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(COLUMNS)
-        writer.writerows(ledger_rows(tasks))
+        # a leading ' is how a spreadsheet is told that a cell is text, not a formula
+        writer.writerows(
+            tuple(f"'{cell}" if cell.startswith(_FORMULA) else cell for cell in row)
+            for row in ledger_rows(tasks)
+        )
     return path

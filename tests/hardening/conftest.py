@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi import FastAPI
@@ -19,10 +20,10 @@ from tests.registry.conftest import _postgres_database, sync_plan
 UNLIMITED = "1000000/minute"
 
 
-def make_app(services: Services, **options: object) -> FastAPI:
+def make_app(services: Services, **options: Any) -> FastAPI:
     """The app with limits no test reaches (rate limiting has tests of its own)."""
-    limits = {"public_rate_limit": UNLIMITED, "login_rate_limit": UNLIMITED}
-    return create_app(services, session_secret="hardening", **{**limits, **options})  # type: ignore[arg-type]
+    options = {"public_rate_limit": UNLIMITED, "login_rate_limit": UNLIMITED, **options}
+    return create_app(services, session_secret="hardening", **options)
 
 
 def services_over_the_plan(plan_services: Services, database_url: str) -> Services:

@@ -3,6 +3,8 @@ stack trace or a 500; markup is shown as text."""
 
 from __future__ import annotations
 
+import csv
+import io
 import os
 import re
 import subprocess
@@ -13,12 +15,18 @@ from pathlib import Path
 import httpx
 import pytest
 from fastapi.testclient import TestClient
+from openpyxl import load_workbook
 from typer.testing import CliRunner
 
 from api.app import HERE as API_DIR
 from assistant.models import Kind
 from assistant.services import Services
+from assistant.settings import Settings
 from policyqa import cli
+from policyqa.composition import build_registry
+from registry.export import write_csv, write_xlsx
+from retrieval.ingest import parse_source
+from retrieval.sources import Source
 from tests.api.conftest import PASSWORD, bearer, make_user
 from tests.conftest import CORPUS
 
@@ -246,7 +254,7 @@ def test_bad_input_on_the_command_line(plan_services: Services, tmp_path: Path) 
         "POLICYQA_DATABASE_URL": f"sqlite:///{tmp_path / 'registry.sqlite3'}",
     }
     # one line of stdin per kind of odd question (NUL cannot be passed to a process)
-    lines = ["", " \t\u3000 ", "充电桩\x01\x1b[31m\x7f", *QUESTIONS[6:17:2], HUGE]
+    lines = ["", " \t\u3000 ", "充电桩\x01\x1b[31m\x7f", *QUESTIONS[6:15:2], HUGE]
     stdin = "\n".join(lines) + "\n"
     # started together: most of each run is importing
     runs = {
@@ -275,3 +283,39 @@ def test_bad_input_on_the_command_line(plan_services: Services, tmp_path: Path) 
     # a parameter error happens before any work: in-process is the same
     due = CliRunner().invoke(cli.app, ["due", "--within", "99999999999999"], env=env)
     assert due.exit_code == 2 and "期限格式应为天数" in due.output
+
+
+# -- the ledger export ----------------------------------------------------------------------------
+
+
+def test_the_export_survives_pasted_text(client: TestClient, office: dict[str, str]) -> None:
+    """Word's manual line break (\\x0b) pasted into a note once made the xlsx export a 500."""
+    task = client.get("/api/tasks", headers=office).json()[1]
+    note = "第一行\x0b第二行\x07\x00 =1+1"
+    client.post(
+        f"/api/tasks/{task['id']}/progress",
+        json={"status": "进行中", "note": note, "department": task["co_departments"][0]},
+        headers=office,
+    )
+    exports = {
+        fmt: client.get("/api/export", params={"format": fmt}, headers=office)
+        for fmt in ("xlsx", "csv")
+    }
+    assert [r.status_code for r in exports.values()] == [200, 200]
+    rows = load_workbook(io.BytesIO(exports["xlsx"].content)).active.iter_rows(values_only=True)
+    assert any("第一行第二行 =1+1" in (row[8] or "") for row in rows)
+
+
+def test_the_export_never_holds_a_formula(tmp_path: Path) -> None:
+    """A document's text that reads like a formula stays text in the office's spreadsheet."""
+    registry = build_registry(Settings(_env_file=None, data_dir=tmp_path, corpus_dir=CORPUS))
+    formula = '=HYPERLINK("http://example.com","点我")'
+    blocks = ["某县方案", "一、任务", f"1.{formula}。到2027年新增光伏30兆瓦。（县发改局负责）"]
+    source = Source(id="formula", title="某县方案")
+    document = parse_source(blocks, source)
+    registry.sync_document(source_id="formula", title="某县方案", level="县", document=document)
+    sheet = load_workbook(write_xlsx(registry.tasks(), tmp_path / "台账.xlsx")).active
+    title = sheet.cell(2, 4)
+    assert title.value == formula and title.data_type == "s"
+    with write_csv(registry.tasks(), tmp_path / "台账.csv").open(encoding="utf-8-sig") as handle:
+        assert list(csv.reader(handle))[1][3] == f"'{formula}"

@@ -36,9 +36,9 @@ PROPERTY = settings(
     suppress_health_check=[HealthCheck.too_slow],
 )
 
-TEXT = st.text(
-    st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size=12
-) | st.sampled_from(["", " ", "\u3000", "\n", "\t"])
+TEXT = st.text(st.characters(codec="utf-8"), max_size=12) | st.sampled_from(
+    ["", " ", "\u3000", "\n", "\t"]
+)
 
 
 def _made_of(pieces: list[str], *, max_size: int = 30) -> st.SearchStrategy[str]:

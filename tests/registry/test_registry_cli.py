@@ -59,6 +59,7 @@ def test_tasks_of_the_forestry_bureau(cli) -> None:  # type: ignore[no-untyped-d
         "open_ended",
         "targets",
         "milestones",
+        "progress",
     }
     assert tasks[0]["open_ended"] is True
 
