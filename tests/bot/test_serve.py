@@ -29,7 +29,11 @@ def _serve(tmp_path: Path, embedding_cache: Path, **extra: str) -> tuple[subproc
         env.pop("POLICYQA_TELEGRAM_TOKEN", None)
     server = subprocess.Popen(
         [sys.executable, "-m", "assistant", "serve", "--port", str(port)],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
     )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
@@ -53,8 +57,10 @@ def test_serve_polls_telegram_when_a_token_is_set(tmp_path: Path, embedding_cach
     fake = FakeTelegram()
     with fake.running() as telegram_url:
         server, _ = _serve(
-            tmp_path, embedding_cache,
-            POLICYQA_TELEGRAM_TOKEN=fake.token, POLICYQA_TELEGRAM_API_URL=telegram_url,
+            tmp_path,
+            embedding_cache,
+            POLICYQA_TELEGRAM_TOKEN=fake.token,
+            POLICYQA_TELEGRAM_API_URL=telegram_url,
         )
         try:
             deadline = time.monotonic() + 30
