@@ -8,10 +8,13 @@ import asyncio
 import datetime as dt
 import json
 import re
+import uuid
 
 import pytest
+from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
+from api.app import create_app
 from assistant.reminders import TIMEZONE
 from assistant.services import Services
 from bot.app import build_bot
@@ -99,6 +102,16 @@ def test_office_code_department_binds_gets_t7_reports_office_sees(
     listed = {t["id"]: t for t in json.loads(_cli(services, "tasks", "--json"))}
     [milestone] = listed[task.id]["milestones"]
     assert (milestone["due"], milestone["description"]) == ("2026-10-12", "完成造林选址")
+    assert listed[task.id]["progress"][0]["reporter"] == "李林（Telegram 7）"
+    # and on the dashboard
+    office = f"office-{uuid.uuid4().hex[:6]}"
+    services.accounts.add_user(office, "office password", role="office", department=None)
+    with TestClient(create_app(services, session_secret="scenario")) as client:
+        client.post(
+            "/login", data={"username": office, "password": "office password", "next": "/dashboard"}
+        )
+        page = client.get("/dashboard", params={"department": "林业局"}).text
+    assert "县林业局：进行中" in page and "完成造林选址" in page
 
 
 @pytest.mark.parametrize("database_url", [None], ids=["sqlite"])
