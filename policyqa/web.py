@@ -68,9 +68,11 @@ def build_web_app(services: Services, *, background: bool = False, polling: bool
         webhook = bot
 
         async def telegram_webhook(request: Request) -> JSONResponse:
-            ok = await webhook.handle(
-                await request.json(), secret=request.headers.get(SECRET_HEADER)
-            )
+            try:
+                payload = await request.json()
+                ok = await webhook.handle(payload, secret=request.headers.get(SECRET_HEADER))
+            except (ValueError, TypeError, KeyError, AttributeError):  # not an update at all
+                return JSONResponse({"ok": False}, status_code=400)
             return JSONResponse({"ok": ok}, status_code=200 if ok else 403)
 
         path = urlparse(settings.telegram_webhook_url or "").path or "/telegram/webhook"
