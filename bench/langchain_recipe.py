@@ -15,23 +15,10 @@ import chromadb
 from chromadb.config import Settings as ChromaSettings
 from langchain_chroma import Chroma
 from langchain_core.documents import Document
-from langchain_core.embeddings import Embeddings
 from langchain_text_splitters import RecursiveCharacterTextSplitter
 
 from retrieval.embedding import CachedEmbedder
-
-
-class CachedEmbeddings(Embeddings):
-    """LangChain's embeddings interface over our cached e5 embedder."""
-
-    def __init__(self, embedder: CachedEmbedder) -> None:
-        self._embedder = embedder
-
-    def embed_documents(self, texts: list[str]) -> list[list[float]]:
-        return self._embedder.embed_passages(texts).tolist()
-
-    def embed_query(self, text: str) -> list[float]:
-        return self._embedder.embed_query(text).tolist()
+from retrieval.store import LangchainEmbeddings
 
 
 @dataclass(frozen=True)
@@ -60,7 +47,7 @@ class LangchainRecipe:
         self._client = chromadb.EphemeralClient(ChromaSettings(anonymized_telemetry=False))
         self._store = Chroma.from_documents(
             documents,
-            CachedEmbeddings(embedder),
+            LangchainEmbeddings(embedder),
             client=self._client,
             collection_name=f"recipe_{uuid.uuid4().hex[:8]}",
         )

@@ -103,7 +103,9 @@ class IndexRecord:
     embedding: np.ndarray
 
 
-class _LangchainAdapter(Embeddings):
+class LangchainEmbeddings(Embeddings):
+    """LangChain's embeddings interface over the cached embedder (passage and query forms)."""
+
     def __init__(self, embedder: CachedEmbedder) -> None:
         self._embedder = embedder
 
@@ -119,7 +121,7 @@ class ChunkStore:
         self, client: chromadb.ClientAPI, embedder: CachedEmbedder, *, prefix: str
     ) -> None:
         self._client = client
-        self._embeddings = _LangchainAdapter(embedder)
+        self._embeddings = LangchainEmbeddings(embedder)
         self.embedding_model = embedder.name
         self._prefix = prefix
         self._catalog_name = f"{prefix}catalog"
