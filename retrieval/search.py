@@ -91,7 +91,7 @@ class _Loaded:
         self.generation = generation
         self.chunks = store.load(generation)
         self.position = {c.id: i for i, c in enumerate(self.chunks)}
-        self.vectorstore = store.vectorstore(generation)
+        self.collection = store.collection(generation)
         self.bm25 = bm25s.BM25()
         if self.chunks:
             self.bm25.index([list(c.tokens) or [""] for c in self.chunks], show_progress=False)
@@ -218,13 +218,18 @@ class Searcher:
             k, where = max(wanted + outside, 3 * wanted), None
         else:
             k, where = wanted, scope.where()
-        results = index.vectorstore.similarity_search_by_vector_with_relevance_scores(
-            vector.tolist(), k=min(k, len(index.chunks)), filter=where
+        # ids and distances only: fetching 150 documents and their metadata would cost more
+        # than the search itself (the chunks are in memory already)
+        found = index.collection.query(
+            query_embeddings=[vector.tolist()],
+            n_results=min(k, len(index.chunks)),
+            where=where,
+            include=["distances"],
         )
         out: dict[int, float] = {}
         taken = 0
-        for document, distance in results:
-            pos = index.position.get(document.id or "")
+        for chunk_id, distance in zip(found["ids"][0], found["distances"][0], strict=True):  # type: ignore[index]
+            pos = index.position.get(chunk_id)
             if pos is None or not inside[pos]:
                 continue
             taken += 1

@@ -4,7 +4,8 @@ current one.
 An ingest writes a whole new generation, then flips the catalog in one metadata update, so a
 search never sees a half-built index and an ingest killed half-way leaves the previous one
 serving. The catalog lives in Chroma itself, so every worker that shares a Chroma server sees the
-same current generation. Dense search goes through langchain-chroma.
+same current generation. Chunks are written through langchain-chroma; searches ask the
+collection for ids and distances only (the searcher holds the chunks in memory).
 """
 
 from __future__ import annotations
@@ -165,6 +166,10 @@ class ChunkStore:
     # -- generations ---------------------------------------------------------------------
     def new_generation(self) -> str:
         return f"{self._prefix}g_{uuid.uuid4().hex[:12]}"
+
+    def collection(self, generation: str) -> chromadb.Collection:
+        """A generation's Chroma collection, for queries that need only ids and distances."""
+        return self._client.get_collection(generation)
 
     def vectorstore(self, generation: str) -> Chroma:
         return Chroma(
