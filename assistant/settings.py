@@ -44,6 +44,9 @@ class ReminderSettings(BaseModel):
     send_hour: int = Field(
         9, ge=0, le=23, description="local hour (Asia/Shanghai) reminders go out"
     )
+    dispatch_seconds: float = Field(
+        30, gt=0, le=3600, description="how often the outbox is sent (and a dead sender replaced)"
+    )
 
 
 class Settings(BaseSettings):

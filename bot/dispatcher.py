@@ -4,7 +4,8 @@ One run (``run_once``, every 30 s from the scheduler):
 
 1. Take the dispatcher lock (``Outbox.dispatcher_lock``: a PostgreSQL advisory lock on its own
    connection, a ``flock`` beside a SQLite file). A second dispatcher — another process, another
-   instance — finds it taken and does nothing this run.
+   instance — finds it taken and does nothing this run. The holder knows every other dispatcher
+   is gone, so what one of them left ``sending`` is due again at once.
 2. Claim one due item at a time (it becomes ``sending``), send it, and only when Telegram has
    answered with the message record it ``sent`` with Telegram's message id.
 3. Failures: 5xx and timeouts are retried with exponential backoff (30 s, 1 min, 2 min … capped
@@ -15,7 +16,7 @@ One run (``run_once``, every 30 s from the scheduler):
 
 The one window left: the process dies after Telegram accepted a message and before ``sent`` is
 written, or a request times out after Telegram delivered it. The Bot API has no idempotency key,
-so the item is sent again (after its 2-minute lease, by the next dispatcher): at most one
+so the item is sent again (by the next dispatcher to take the lock): at most one
 duplicate per such crash or timeout, never a loss. Everything before the send (claiming) and
 after it (confirming) is a single committed statement.
 """
@@ -100,6 +101,7 @@ class OutboxDispatcher:
             if not held:
                 logger.info("another dispatcher holds the outbox lock; skipping this run")
                 return DispatchReport(held_lock=False)
+            self._outbox.reclaim_unconfirmed()
             if not self._outbox.has_due():
                 return DispatchReport()
             report = DispatchReport()

@@ -17,6 +17,8 @@ from registry.outbox import OPEN, Outbox
 from registry.service import RegistryError
 
 Json = Annotated[bool, typer.Option("--json", help="输出 JSON")]
+POLLER_LOCK = "bot.poller"
+STANDBY_SECONDS = 5.0
 
 
 def _fail(message: str) -> typer.Exit:
@@ -25,11 +27,12 @@ def _fail(message: str) -> typer.Exit:
 
 
 def bot() -> None:
-    """启动 Telegram 机器人（长轮询）和到期提醒。"""
+    """启动 Telegram 机器人（长轮询）和到期提醒；已有实例运行时本实例待命，对方停止后接替。"""
     # imported here: the CLI's other commands need neither Telegram nor the scheduler
     from bot.app import build_application, run_polling
     from policyqa.composition import build_services
     from policyqa.scheduler import start_scheduler
+    from registry.locks import leadership
 
     settings = Settings()
     if not settings.telegram_token:
@@ -40,12 +43,22 @@ def bot() -> None:
         )
     services = build_services(settings)
     application = build_application(services, settings)
-    scheduler = start_scheduler(services, settings)
-    typer.echo(f"Telegram 机器人已启动（{settings.telegram_api_url}，长轮询），Ctrl-C 退出。")
-    try:
-        run_polling(application)
-    finally:
-        scheduler.shutdown()
+    # Telegram serves one long poll per bot: one instance polls and sends reminders, a second
+    # one (another host) stands by, loaded, and takes over within STANDBY_SECONDS of its death.
+    with leadership(
+        build_engine(settings),
+        POLLER_LOCK,
+        retry_seconds=STANDBY_SECONDS,
+        on_standby=lambda: typer.echo(
+            f"另一个 policyqa bot 实例正在运行：本实例待命，对方停止后 {STANDBY_SECONDS:g} 秒内接替。"
+        ),
+    ):
+        scheduler = start_scheduler(services, settings)
+        typer.echo(f"Telegram 机器人已启动（{settings.telegram_api_url}，长轮询），Ctrl-C 退出。")
+        try:
+            run_polling(application)
+        finally:
+            scheduler.shutdown()
 
 
 def bind_code(

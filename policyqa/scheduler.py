@@ -4,8 +4,9 @@ APScheduler's ``BackgroundScheduler`` (Asia/Shanghai), so the same object runs b
 ``policyqa bot``'s polling loop and beside uvicorn in ``policyqa serve``:
 
 * plan reminders at start and every day at ``POLICYQA_REMINDERS__SEND_HOUR``;
-* dispatch the outbox every 30 s (each run on its own event loop and ``Bot``, created only when
-  something is due; the outbox lock keeps it to one dispatcher across processes).
+* dispatch the outbox every ``POLICYQA_REMINDERS__DISPATCH_SECONDS`` (30 s; each run on its own
+  event loop and ``Bot``, created only when something is due; the outbox lock keeps it to one
+  dispatcher across processes).
 
 Several processes may each run one: the dedupe keys and the dispatcher lock keep every reminder
 to one message.
@@ -31,8 +32,6 @@ from registry.service import Clock
 
 logger = logging.getLogger(__name__)
 
-DISPATCH_SECONDS = 30
-
 
 class ReminderScheduler:
     def __init__(
@@ -41,12 +40,11 @@ class ReminderScheduler:
         settings: Settings,
         *,
         clock: Clock = shanghai_now,
-        dispatch_seconds: float = DISPATCH_SECONDS,
     ) -> None:
         self.enabled = bool(settings.telegram_token)
         self._services = services
         self._send_hour = settings.reminders.send_hour
-        self._dispatch_seconds = dispatch_seconds
+        self._dispatch_seconds = settings.reminders.dispatch_seconds
         self.dispatcher = (
             OutboxDispatcher(
                 services.outbox,

@@ -14,10 +14,10 @@ Life of an item::
   ``not_before`` is the end of the claim's lease; an item still ``sending`` after its lease
   belongs to a dispatcher that died and is claimed again.
 * ``mark_sent`` is called only with the id of the message Telegram confirmed.
-* ``dispatcher_lock`` lets one dispatcher run at a time: ``pg_try_advisory_lock`` on a
-  dedicated connection on PostgreSQL (released by the server if the process dies); on SQLite an
-  exclusive ``flock`` on ``<database file>.dispatcher.lock`` (released by the OS if the process
-  dies; every process sharing a SQLite file is on the same machine).
+* ``dispatcher_lock`` lets one dispatcher run at a time (``registry.locks``: a PostgreSQL
+  advisory lock, or a ``flock`` beside a SQLite file; both released when the holder dies). The
+  holder knows no other dispatcher is alive, so ``reclaim_unconfirmed`` hands it at once what a
+  dead one left ``sending`` instead of waiting out the lease.
 
 Knows nothing of Telegram. Times are stored in UTC.
 """
@@ -26,29 +26,24 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import os
-import threading
-import zlib
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 
-from sqlalchemy import Engine, func, select, text, update
+from sqlalchemy import Engine, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import sessionmaker
 
 from registry.chats import utc
+from registry.locks import exclusive
 from registry.models import OutboxMessage
 
 logger = logging.getLogger(__name__)
 
 KINDS = ("reminder", "overdue", "digest")
 OPEN = ("pending", "sending", "failed")
-# pg_try_advisory_lock takes a bigint; a fixed one derived from a name
-DISPATCHER_LOCK_KEY = zlib.crc32(b"policyqa.outbox.dispatcher")
+DISPATCHER_LOCK = "outbox.dispatcher"
 _STALE_NOTE = "上次发送未得到确认（发送进程中断），已重新发送"
-_local_locks: dict[str, threading.Lock] = {}
-_local_locks_guard = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -170,6 +165,19 @@ class Outbox:
             return self.item(row.id)
         return None
 
+    def reclaim_unconfirmed(self) -> int:
+        """End the lease of every item left ``sending``; call only while holding
+        ``dispatcher_lock`` (then no other dispatcher is alive to confirm them). Returns how many
+        items a dead dispatcher had left."""
+        with self._sessions.begin() as session:
+            result = session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.status == "sending", OutboxMessage.not_before > self._now())
+                .values(not_before=self._now())
+                .execution_options(synchronize_session=False)
+            )
+        return int(result.rowcount)  # type: ignore[attr-defined]
+
     def mark_sent(self, item_id: int, *, telegram_message_id: int) -> bool:
         """Record Telegram's confirmation; ``False`` if the item was not ours to confirm."""
         with self._sessions.begin() as session:
@@ -270,77 +278,9 @@ class Outbox:
             return set(session.scalars(select(OutboxMessage.dedupe_key)))
 
     # -- one dispatcher at a time ------------------------------------------------------------------
-    @contextmanager
-    def dispatcher_lock(self) -> Iterator[bool]:
+    def dispatcher_lock(self) -> AbstractContextManager[bool]:
         """Yields whether this caller is the one dispatcher; never waits."""
-        if self._engine.dialect.name == "postgresql":
-            with self._pg_lock() as held:
-                yield held
-        else:
-            with self._sqlite_lock() as held:
-                yield held
-
-    @contextmanager
-    def _pg_lock(self) -> Iterator[bool]:
-        # A session-level lock on its own connection, outside any transaction: it lasts as long
-        # as the connection, and the server drops it when a killed process's connection goes.
-        connection = self._engine.connect().execution_options(isolation_level="AUTOCOMMIT")
-        try:
-            held = bool(
-                connection.scalar(
-                    text("SELECT pg_try_advisory_lock(:key)"), {"key": DISPATCHER_LOCK_KEY}
-                )
-            )
-            try:
-                yield held
-            finally:
-                if held:
-                    try:
-                        connection.scalar(
-                            text("SELECT pg_advisory_unlock(:key)"), {"key": DISPATCHER_LOCK_KEY}
-                        )
-                    except Exception:
-                        # never hand a connection that may still hold the lock back to the pool
-                        connection.invalidate()
-                        raise
-        finally:
-            connection.close()
-
-    @contextmanager
-    def _sqlite_lock(self) -> Iterator[bool]:
-        database = self._engine.url.database
-        if not database or database == ":memory:":
-            with _process_lock(str(id(self._engine))) as held:
-                yield held
-            return
-        try:
-            import fcntl
-        except ImportError:  # not POSIX: only processes on one machine share a SQLite file anyway
-            with _process_lock(database) as held:
-                yield held
-            return
-        fd = os.open(f"{database}.dispatcher.lock", os.O_RDWR | os.O_CREAT, 0o600)
-        try:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                yield False
-                return
-            yield True
-        finally:
-            os.close(fd)  # releases the flock
-
-
-@contextmanager
-def _process_lock(name: str) -> Iterator[bool]:
-    with _local_locks_guard:
-        lock = _local_locks.setdefault(name, threading.Lock())
-    held = lock.acquire(blocking=False)
-    try:
-        yield held
-    finally:
-        if held:
-            lock.release()
+        return exclusive(self._engine, DISPATCHER_LOCK)
 
 
 def _item(row: OutboxMessage) -> OutboxItem:

@@ -18,7 +18,7 @@ from sqlalchemy import Engine
 
 from assistant.settings import Settings
 from bot.app import build_bot
-from bot.dispatcher import LEASE, Backoff, DispatchReport, OutboxDispatcher
+from bot.dispatcher import Backoff, DispatchReport, OutboxDispatcher
 from policyqa.composition import build_engine, build_registry
 from registry.chats import ChatService
 from registry.outbox import NewMessage, Outbox, OutboxItem
@@ -228,7 +228,7 @@ def test_claimed_but_not_sent_is_sent_once_after_a_crash(
     with pytest.raises(Crash):
         asyncio.run(OutboxDispatcher(outbox, DyingBot, clock=clock).run_once())  # type: ignore[arg-type]
     assert outbox.items()[0].status == "sending"
-    clock.now += LEASE
+    # the lock is free again: no dispatcher is alive to confirm it, so it is due at once
     assert _run(_dispatcher(outbox, bot_settings, clock)).sent == 1
     assert fake.sent() == ["提醒 0 <b>&"]
 
@@ -253,8 +253,9 @@ asyncio.run(OutboxDispatcher(outbox, lambda: build_bot(settings, timeout=60), cl
 def test_a_dispatcher_killed_between_send_and_confirm(
     engine: Engine, bot_settings: Settings, fake: FakeTelegram
 ) -> None:
-    """SIGKILL while Telegram holds the answer to a message it delivered: after the lease, the
-    next dispatcher sends it again (the one duplicate this window allows) and the rest once."""
+    """SIGKILL while Telegram holds the answer to a message it delivered: the next dispatcher to
+    take the lock sends it again at once, without waiting out the claim's lease (the one
+    duplicate this window allows), and the rest once."""
     real = FixedClock(dt.datetime.now(dt.UTC))
     outbox = Outbox(engine, clock=real)
     _queue(outbox, real.now, -1, -2, -3)
@@ -282,7 +283,7 @@ def test_a_dispatcher_killed_between_send_and_confirm(
         "test:2:chat:-3": "pending",
     }
 
-    real.now = dt.datetime.now(dt.UTC) + LEASE
+    real.now = dt.datetime.now(dt.UTC)
     restarted = _dispatcher(outbox, bot_settings, real)
     deadline = time.monotonic() + 5
     while not (report := _run(restarted)).held_lock:  # the server notices the dead connection

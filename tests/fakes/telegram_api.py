@@ -63,6 +63,7 @@ class FakeTelegram:
     calls: list[Call] = field(default_factory=list)
     delivered: list[dict[str, Any]] = field(default_factory=list)
     webhook: dict[str, Any] = field(default_factory=dict)
+    conflicts: int = 0  # long polls ended by another one (two instances polling one bot)
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
@@ -72,6 +73,7 @@ class FakeTelegram:
         self._message_ids = itertools.count(1000)
         self._chats: dict[int, dict[str, Any]] = {}
         self._closing = False
+        self._polls = 0  # the newest long poll wins, as on Telegram
 
     # -- driving it from a test ----------------------------------------------------------------
     def script(self, method: str, *answers: Scripted) -> None:
@@ -183,7 +185,14 @@ class FakeTelegram:
             if scripted is not None:
                 return await self._scripted(method, params, scripted)
             if method == "getUpdates":
-                return _ok(await self._get_updates(params))
+                found = await self._get_updates(params)
+                if found is None:
+                    return _error(
+                        409,
+                        "Conflict: terminated by other getUpdates request; "
+                        "make sure that only one bot instance is running",
+                    )
+                return _ok(found)
             return _ok(self._answer(method, params))
 
         return app
@@ -211,13 +220,20 @@ class FakeTelegram:
         }.get(scripted.status, "Internal Server Error")
         return _error(scripted.status, description, parameters)
 
-    async def _get_updates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
+    async def _get_updates(self, params: dict[str, Any]) -> list[dict[str, Any]] | None:
+        """The updates, or ``None`` when a newer long poll ended this one (a 409 on Telegram)."""
         offset = int(params.get("offset") or 0)
         limit = int(params.get("limit") or 100)
         wait = min(float(params.get("timeout") or 0), self.poll_wait)
         deadline = time.monotonic() + wait
+        with self._lock:
+            self._polls += 1
+            mine = self._polls
         while True:
             with self._lock:
+                if self._polls != mine:
+                    self.conflicts += 1
+                    return None
                 # an offset confirms every update before it
                 self._updates = [u for u in self._updates if u["update_id"] >= offset]
                 found = self._updates[:limit]
