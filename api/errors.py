@@ -13,7 +13,7 @@ from starlette.exceptions import HTTPException
 
 from registry.db import DatabaseUnavailable
 from registry.service import RegistryError
-from retrieval.search import IndexNotReady
+from retrieval.search import IndexNotReady, IndexUnavailable
 
 logger = logging.getLogger(__name__)
 
@@ -79,6 +79,15 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(IndexNotReady)
     async def _not_ready(_: Request, __: IndexNotReady) -> JSONResponse:
         return JSONResponse(status_code=503, content={"error": "索引尚未建立，请稍后再试。"})
+
+    @app.exception_handler(IndexUnavailable)
+    async def _index_down(request: Request, exc: IndexUnavailable) -> JSONResponse:
+        logger.warning("index unavailable on %s %s: %s", request.method, request.url.path, exc)
+        return JSONResponse(
+            status_code=503,
+            content={"error": "检索服务暂时无法连接，请稍后再试。"},
+            headers={"Retry-After": "30"},
+        )
 
     @app.exception_handler(RegistryError)
     async def _refused(_: Request, exc: RegistryError) -> JSONResponse:

@@ -415,7 +415,10 @@ class AnswerService:
         """Officials get the official texts; the public also our plain-language guide."""
         kinds = ("policy", "guide") if r.audience == "public" else ("policy",)
         filters = SearchFilter(kinds=kinds, county=self._county)
-        return self._searcher.search(r.search_query, k=k, filters=filters)
+        hits = self._searcher.search(r.search_query, k=k, filters=filters)
+        if hits.degraded and "search_degraded" not in r.warnings:
+            r.warnings.append("search_degraded")  # keyword search only: the vector store is down
+        return hits
 
     def _topic_tasks(self, r: _Request) -> list[TaskView]:
         """Tasks the question is about: the previous turn's for a follow-up, else by search."""

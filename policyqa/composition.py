@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from functools import partial
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
@@ -91,23 +92,32 @@ def build_rephraser(settings: Settings, tokenizer: Tokenizer) -> Rephraser | Non
 
 
 def build_store(settings: Settings, embedder: CachedEmbedder) -> ChunkStore:
-    client = make_chroma_client(url=settings.chroma_url, path=settings.chroma_path)
-    return ChunkStore(client, embedder, prefix=settings.retrieval.collection_prefix)
+    return ChunkStore(
+        partial(make_chroma_client, url=settings.chroma_url, path=settings.chroma_path),
+        embedder,
+        prefix=settings.retrieval.collection_prefix,
+    )
 
 
-def build_services(settings: Settings, *, clock: Clock = shanghai_now) -> Services:
-    embedder = CachedEmbedder(build_embedder(settings), settings.embedding_cache)
-    tokenizer = Tokenizer(load_lexicon(settings.corpus_dir))
-    store = build_store(settings, embedder)
+def build_searcher(
+    settings: Settings, store: ChunkStore, tokenizer: Tokenizer, embedder: CachedEmbedder
+) -> Searcher:
     r = settings.retrieval
-    searcher = Searcher(
+    return Searcher(
         store,
         tokenizer,
         embedder,
         weights=FusionWeights(default=r.bm25_weight, exact=r.bm25_weight_exact),
         candidates=r.candidates,
     )
-    ingestor = Ingestor(store, tokenizer, embedder, chunk_chars=r.chunk_chars)
+
+
+def build_services(settings: Settings, *, clock: Clock = shanghai_now) -> Services:
+    embedder = CachedEmbedder(build_embedder(settings), settings.embedding_cache)
+    tokenizer = Tokenizer(load_lexicon(settings.corpus_dir))
+    store = build_store(settings, embedder)
+    searcher = build_searcher(settings, store, tokenizer, embedder)
+    ingestor = Ingestor(store, tokenizer, embedder, chunk_chars=settings.retrieval.chunk_chars)
     engine = build_engine(settings)
     registry = build_registry(settings, clock=clock, engine=engine)
     chats, outbox = ChatService(engine, clock=clock), Outbox(engine, clock=clock)

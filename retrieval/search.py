@@ -2,6 +2,11 @@
 
 Holds the BM25 matrix and the Chroma handle warm; reloads when another process publishes a new
 generation (checked at most every ``refresh_seconds``).
+
+A Chroma server that cannot be reached does not stop search: the loaded generation keeps
+serving, BM25 only (the chunks and their tokens are in memory), and the results say so
+(``SearchResults.degraded``). Only a process that never loaded an index has nothing to serve
+(``IndexUnavailable``).
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ from chromadb.errors import NotFoundError
 
 from retrieval.embedding import CachedEmbedder
 from retrieval.fusion import FusionWeights, bm25_share, fuse
-from retrieval.store import ChunkStore, StoredChunk
+from retrieval.store import CHROMA_UNREACHABLE, ChunkStore, StoredChunk
 from retrieval.tokenizer import Tokenizer
 
 logger = logging.getLogger(__name__)
@@ -80,8 +85,18 @@ class SearchHit:
     coverage: float = 0.0
 
 
+class SearchResults(list[SearchHit]):
+    """Hits, best first. ``degraded``: the vector store could not be reached, BM25 ranked alone."""
+
+    degraded: bool = False
+
+
 class IndexNotReady(RuntimeError):
     """No index generation has been published yet (run ``policyqa ingest``)."""
+
+
+class IndexUnavailable(RuntimeError):
+    """The Chroma server cannot be reached and this process has no index loaded yet."""
 
 
 class _Loaded:
@@ -142,13 +157,18 @@ class Searcher:
         ):
             return self._loaded
         with self._lock:
-            state = self._store.state()
             self._checked_at = now
-            if state is None:
-                raise IndexNotReady("index is empty: run `policyqa ingest` first")
-            if self._loaded is None or self._loaded.generation != state.generation:
-                logger.info("loading index generation %s", state.generation)
-                self._loaded = _Loaded(self._store, state.generation)
+            try:
+                state = self._store.state()
+                if state is None:
+                    raise IndexNotReady("index is empty: run `policyqa ingest` first")
+                if self._loaded is None or self._loaded.generation != state.generation:
+                    logger.info("loading index generation %s", state.generation)
+                    self._loaded = _Loaded(self._store, state.generation)
+            except CHROMA_UNREACHABLE as exc:
+                if self._loaded is None or force:
+                    raise IndexUnavailable(f"Chroma server unreachable: {exc}") from exc
+                logger.warning("Chroma unreachable (%s): serving the loaded index", exc)
             return self._loaded
 
     def search(
@@ -158,7 +178,7 @@ class Searcher:
         k: int = 5,
         filters: SearchFilter | None = None,
         mode: Mode = "hybrid",
-    ) -> list[SearchHit]:
+    ) -> SearchResults:
         try:
             return self._search(self._current(), query, k, filters or SearchFilter(), mode)
         except NotFoundError:
@@ -169,13 +189,20 @@ class Searcher:
 
     def _search(
         self, index: _Loaded, query: str, k: int, filters: SearchFilter, mode: Mode
-    ) -> list[SearchHit]:
+    ) -> SearchResults:
         if not index.chunks or not query.strip():
-            return []
+            return SearchResults()
         query = self._tokenizer.expand(query[:MAX_QUERY_CHARS])
         tokens = self._tokenizer.tokens(query)
+        degraded = False
+        dense: dict[int, float] = {}
+        if mode != "bm25":
+            try:
+                dense = self._dense(index, query, filters)
+            except CHROMA_UNREACHABLE as exc:
+                logger.warning("Chroma unreachable (%s): BM25 only", exc)
+                degraded, mode = True, "bm25"
         bm25 = self._bm25(index, tokens, filters) if mode != "dense" else {}
-        dense = self._dense(index, query, filters) if mode != "bm25" else {}
         if mode == "hybrid":
             weight = bm25_share(
                 query, departments=self._tokenizer.departments(query), weights=self._weights
@@ -185,7 +212,7 @@ class Searcher:
             scores = bm25 or dense
         ranked = sorted(scores.items(), key=lambda item: (-item[1], item[0]))[:k]
         terms = set(tokens)
-        return [
+        results = SearchResults(
             SearchHit(
                 index.chunks[pos],
                 float(score),
@@ -193,7 +220,9 @@ class Searcher:
                 coverage=len(terms & set(index.chunks[pos].tokens)) / len(terms) if terms else 0.0,
             )
             for pos, score in ranked
-        ]
+        )
+        results.degraded = degraded
+        return results
 
     def _bm25(self, index: _Loaded, tokens: list[str], filters: SearchFilter) -> dict[int, float]:
         if not tokens:

@@ -6,6 +6,9 @@ search never sees a half-built index and an ingest killed half-way leaves the pr
 serving. The catalog lives in Chroma itself, so every worker that shares a Chroma server sees the
 same current generation. Chunks are written through langchain-chroma; searches ask the
 collection for ids and distances only (the searcher holds the chunks in memory).
+
+The client connects on first use, so a process starts while its Chroma server is down and
+connects once it is back; ``CHROMA_UNREACHABLE`` is what a server that is down raises.
 """
 
 from __future__ import annotations
@@ -13,15 +16,17 @@ from __future__ import annotations
 import json
 import logging
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
 import chromadb
+import httpx
 import numpy as np
 from chromadb.config import Settings as ChromaSettings
+from chromadb.errors import NotFoundError
 from langchain_chroma import Chroma
 from langchain_core.embeddings import Embeddings
 
@@ -30,6 +35,8 @@ from retrieval.embedding import CachedEmbedder
 logger = logging.getLogger(__name__)
 
 _BATCH = 1000
+# a Chroma server that is down, restarting or unreachable, through its HTTP client
+CHROMA_UNREACHABLE = (httpx.TransportError, ConnectionError)
 
 
 def make_chroma_client(*, url: str | None, path: Path) -> chromadb.ClientAPI:
@@ -37,12 +44,15 @@ def make_chroma_client(*, url: str | None, path: Path) -> chromadb.ClientAPI:
     settings = ChromaSettings(anonymized_telemetry=False)
     if url:
         parts = urlparse(url)
-        return chromadb.HttpClient(
-            host=parts.hostname or "127.0.0.1",
-            port=parts.port or (443 if parts.scheme == "https" else 8000),
-            ssl=parts.scheme == "https",
-            settings=settings,
-        )
+        try:
+            return chromadb.HttpClient(
+                host=parts.hostname or "127.0.0.1",
+                port=parts.port or (443 if parts.scheme == "https" else 8000),
+                ssl=parts.scheme == "https",
+                settings=settings,
+            )
+        except ValueError as exc:  # what the client raises when its first request fails
+            raise ConnectionError(f"Chroma server {url} unreachable: {exc}") from exc
     path.mkdir(parents=True, exist_ok=True)
     return chromadb.PersistentClient(path=str(path), settings=settings)
 
@@ -119,19 +129,29 @@ class LangchainEmbeddings(Embeddings):
 
 class ChunkStore:
     def __init__(
-        self, client: chromadb.ClientAPI, embedder: CachedEmbedder, *, prefix: str
+        self, connect: Callable[[], chromadb.ClientAPI], embedder: CachedEmbedder, *, prefix: str
     ) -> None:
-        self._client = client
+        """``connect`` makes the Chroma client (e.g. ``make_chroma_client``); called on first use
+        and again after a failed attempt."""
+        self._connect = connect
+        self._connected: chromadb.ClientAPI | None = None
         self._embeddings = LangchainEmbeddings(embedder)
         self.embedding_model = embedder.name
         self._prefix = prefix
         self._catalog_name = f"{prefix}catalog"
 
+    @property
+    def _client(self) -> chromadb.ClientAPI:
+        if self._connected is None:
+            self._connected = self._connect()
+        return self._connected
+
     # -- catalog -------------------------------------------------------------------------
     def state(self) -> CatalogState | None:
+        """The current generation, or ``None`` before the first ingest."""
         try:
             meta = self._client.get_collection(self._catalog_name).metadata or {}
-        except Exception:  # chromadb raises NotFoundError / ValueError by version
+        except NotFoundError:
             return None
         if not meta.get("generation"):
             return None

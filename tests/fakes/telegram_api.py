@@ -9,7 +9,9 @@ python-telegram-bot's form-encoded parameters (JSON bodies work too).
 * ``script(method, Scripted(...), ...)`` makes the next calls of ``method`` answer differently:
   a status (500, 429 with ``retry_after``, 400/403), a delay (longer than the client's timeout:
   a timeout), and whether a ``sendMessage`` is delivered all the same;
-* ``delivered`` are the messages that reached a chat; ``calls`` every request, in order.
+* ``delivered`` are the messages that reached a chat; ``calls`` every request, in order;
+  ``refused`` the texts Telegram would refuse (bad HTML, too long, empty: ``telegram_html``),
+  answered with its 400.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from tests.fakes.servers import serve
+from tests.fakes.telegram_html import refusal
 
 _TEXT_PARAMETERS = {"text", "parse_mode", "url", "secret_token", "description", "caption"}
 
@@ -64,6 +67,7 @@ class FakeTelegram:
     delivered: list[dict[str, Any]] = field(default_factory=list)
     webhook: dict[str, Any] = field(default_factory=dict)
     conflicts: int = 0  # long polls ended by another one (two instances polling one bot)
+    refused: list[tuple[str, str]] = field(default_factory=list)  # (text, Telegram's reason)
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
@@ -180,6 +184,13 @@ class FakeTelegram:
                 scripted = self._scripts[method].popleft() if self._scripts[method] else None
             if token != self.token:
                 return _error(401, "Unauthorized")
+            if method == "sendMessage":
+                text = str(params.get("text", ""))
+                reason = refusal(text, params.get("parse_mode"))
+                if reason is not None:
+                    with self._lock:
+                        self.refused.append((text, reason))
+                    return _error(400, reason)
             if scripted is None and method == "sendMessage" and self.send_delay:
                 scripted = Scripted(delay=self.send_delay)
             if scripted is not None:

@@ -265,6 +265,11 @@ def test_bad_input_on_the_command_line(plan_services: Services, tmp_path: Path) 
             _cli(env, "milestone", "add", "99999999999999999999", "--due", "2027-01-01", MARKUP),
             None,
         ),
+        # mistyped commands: click's English usage errors, said in Chinese
+        "misspelt option": (_cli(env, "tasks", "--departmen", "林业局"), None),
+        "missing argument": (_cli(env, "milestone", "add"), None),
+        "not a number": (_cli(env, "search", "-k", "十", "充电桩"), None),
+        "no such command": (_cli(env, "task"), None),
     }
     results = {
         name: (proc, *proc.communicate(text, timeout=300)) for name, (proc, text) in runs.items()
@@ -280,6 +285,15 @@ def test_bad_input_on_the_command_line(plan_services: Services, tmp_path: Path) 
     assert proc.returncode == 1 and "没有名为“'; DROP TABLE tasks;--”的责任单位" in err
     proc, out, err = results["milestone"]
     assert proc.returncode == 1 and "没有编号为 99999999999999999999 的任务" in err
+    for name, expected in (
+        ("misspelt option", "没有这个选项：--departmen（是不是 --department？）"),
+        ("missing argument", "缺少参数：task_id"),
+        ("not a number", "参数 -k 的值无效"),
+        ("no such command", "没有这个命令"),
+    ):
+        proc, out, err = results[name]
+        assert proc.returncode == 2 and err.startswith(f"错误：{expected}"), (name, err)
+        assert "用法见：" in err and "Usage" not in err
     # a parameter error happens before any work: in-process is the same
     due = CliRunner().invoke(cli.app, ["due", "--within", "99999999999999"], env=env)
     assert due.exit_code == 2 and "期限格式应为天数" in due.output
