@@ -11,10 +11,11 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 from typing import TypeVar
 
+from assistant.answer_cache import AnswerCache
 from assistant.conversation import ConversationStore, Turn
 from assistant.llm import Rephraser
 from assistant.models import Answer, Audience, Citation, Kind
@@ -131,7 +132,9 @@ class AnswerService:
         gate: EvidenceGate | None = None,
         rephraser: Rephraser | None = None,
         county: str | None = None,
+        cache: AnswerCache | None = None,
     ) -> None:
+        self._cache = cache
         self._searcher = searcher
         self._registry = registry
         self._tokenizer = tokenizer
@@ -152,6 +155,12 @@ class AnswerService:
                 conversation_id=conversation_id,
             )
         previous = self._conversations.last(conversation_id)
+        key = self._cache_key(question, audience) if previous is None else None
+        cached = self._cache.get(key) if key is not None and self._cache else None
+        if cached is not None:
+            answer, turn = cached
+            self._conversations.remember(conversation_id, turn)
+            return answer.model_copy(update={"conversation_id": conversation_id})
         mentions = self._tokenizer.mentions(question)
         departments = list(dict.fromkeys(name for _, name in mentions))
         in_domain = bool(departments or self._tokenizer.domain_terms(question))
@@ -174,7 +183,20 @@ class AnswerService:
             else:
                 answer = rephrased
         warnings = [*request.warnings, *answer.warnings]
-        return answer.model_copy(update={"conversation_id": conversation_id, "warnings": warnings})
+        answer = answer.model_copy(
+            update={"conversation_id": conversation_id, "warnings": warnings}
+        )
+        if key is not None and self._cache is not None:
+            self._cache.put(key, answer, turn)
+        return answer
+
+    def _cache_key(self, question: str, audience: Audience) -> Hashable | None:
+        """What a first question's answer depends on (see ``assistant.answer_cache``)."""
+        try:
+            version = self._registry.version()
+        except DatabaseUnavailable:
+            return None
+        return question, audience, self._searcher.generation(), version, self._registry.today()
 
     # -- routing to composers ------------------------------------------------------------------
     def _dispatch(self, r: _Request) -> tuple[Answer, Turn]:

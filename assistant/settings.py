@@ -70,6 +70,9 @@ class Settings(BaseSettings):
     llm_model: str = "qwen2.5-7b-instruct"
     llm_api_key: str = "not-needed"
     llm_timeout: float = Field(20.0, gt=0, description="seconds before answering extractively")
+    answer_cache_size: int = Field(
+        2048, ge=0, description="answers kept per process for repeated questions (0: off)"
+    )
     # Telegram: the bot is off without a token. The API root can point at a self-hosted Bot API
     # server (requests go to {root}/bot{token}/{method}).
     telegram_token: str | None = None

@@ -1,8 +1,9 @@
 """Warm single-process latency of ``search`` and ``ask`` (no LLM), as the channels call them.
 
-Two passes over the same questions: one with the query-embedding cache emptied before every
-question (each pays the e5 query encoding, as a new question does), one timing the second
-asking of each question (its embedding cached, as for a repeated question).
+Two passes over the same questions: one with the query-embedding and answer caches emptied
+before every question (each pays the e5 query encoding and the whole answer, as a new question
+does), one timing the second asking of each question (its embedding cached, and for ``ask`` its
+answer, as for a repeated question).
 """
 
 from __future__ import annotations

@@ -100,5 +100,7 @@ def searcher_of(built: Services) -> Searcher:
 
 
 def clear_query_cache(built: Services) -> None:
-    """Forget cached query embeddings, so that the next question pays its encoding."""
+    """Forget cached query embeddings and answers, so that the next question is new."""
     searcher_of(built)._embedder.embed_query.cache_clear()
+    if built.answers._cache is not None:
+        built.answers._cache.clear()

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
 
+from assistant.answer_cache import AnswerCache
 from assistant.answers import AnswerService
 from assistant.conversation import ConversationStore
 from assistant.ingest import IngestService
@@ -136,6 +137,9 @@ def build_services(settings: Settings, *, clock: Clock = shanghai_now) -> Servic
             conversations=ConversationStore(),
             rephraser=build_rephraser(settings, tokenizer),
             county=settings.county,
+            cache=AnswerCache(size=settings.answer_cache_size)
+            if settings.answer_cache_size
+            else None,
         ),
         chats=chats,
         outbox=outbox,

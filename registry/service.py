@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from dataclasses import asdict
 from typing import Any, TypeVar
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from registry.extract import ExtractedTask, extract
@@ -89,6 +89,15 @@ class Registry:
 
     def today(self) -> dt.date:
         return self._clock().date()
+
+    def version(self) -> tuple[int, int]:
+        """Changes with every committed write (each adds to the audit log): a cache key part.
+        The count as well as the newest id, since PostgreSQL may commit ids out of order."""
+        with self._sessions() as session:
+            count, newest = session.execute(
+                select(func.count(AuditEntry.id), func.max(AuditEntry.id))
+            ).one()
+        return int(count), int(newest or 0)
 
     # -- departments -----------------------------------------------------------------------
     def resolve(self, name: str) -> str | None:

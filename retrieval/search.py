@@ -144,6 +144,10 @@ class Searcher:
         self._checked_at = 0.0
         self._lock = threading.Lock()
 
+    def generation(self) -> str:
+        """The index generation being served; changes with every ingest that changed it."""
+        return self._current().generation
+
     def chunk_count(self) -> int:
         """Chunks in the current generation; raises IndexNotReady before the first ingest."""
         return len(self._current().chunks)

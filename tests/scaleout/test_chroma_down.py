@@ -22,6 +22,7 @@ from tests.conftest import CORPUS
 from tests.fakes.tcp_proxy import TcpProxy
 
 QUESTION = "到2030年要新增多少公用充电桩？"
+OTHER_QUESTION = "公用充电桩到2030年建多少个？"
 
 
 @pytest.fixture
@@ -54,20 +55,22 @@ def test_search_degrades_to_bm25_and_recovers(tmp_path: Path, proxy: TcpProxy) -
 
         proxy.stop()
         time.sleep(2.1)  # past the catalog check: the searcher finds the server gone
-        for _ in range(2):
-            degraded = client.post("/api/ask", json={"question": QUESTION})
+        for _ in range(2):  # a degraded answer is not cached: the second is degraded too
+            degraded = client.post("/api/ask", json={"question": OTHER_QUESTION})
             assert degraded.status_code == 200
             body = degraded.json()
             assert body["warnings"] == ["search_degraded"]
             assert "1107" in body["answer"]
             assert body["citations"][0]["clause"] == "二、（一）2."
+        # a question answered before the outage is repeated from the answer cache, in full
+        assert client.post("/api/ask", json={"question": QUESTION}).json() == healthy
         hits = client.get("/api/search", params={"q": "公用充电桩", "k": 3})
         assert hits.status_code == 200 and hits.json()[0]["clause"] == "二、（一）2."
         assert client.get("/readyz").status_code == 200  # still serving
 
         proxy.start()
         time.sleep(2.1)
-        back = client.post("/api/ask", json={"question": QUESTION}).json()
+        back = client.post("/api/ask", json={"question": OTHER_QUESTION}).json()
         assert back["warnings"] == [] and "1107" in back["answer"]
 
 
