@@ -23,7 +23,7 @@ from assistant.routing import Route, is_follow_up, route
 from registry.db import DatabaseUnavailable
 from registry.service import Registry
 from registry.views import TargetView, TaskView
-from retrieval.search import Searcher, SearchFilter, SearchHit
+from retrieval.search import IndexNotReady, IndexUnavailable, Searcher, SearchFilter, SearchHit
 from retrieval.text import split_sentences
 from retrieval.tokenizer import Tokenizer
 
@@ -155,8 +155,10 @@ class AnswerService:
                 conversation_id=conversation_id,
             )
         previous = self._conversations.last(conversation_id)
-        key = self._cache_key(question, audience) if previous is None else None
-        cached = self._cache.get(key) if key is not None and self._cache else None
+        key = None
+        if self._cache is not None and previous is None:
+            key = self._cache_key(question, audience)
+        cached = self._cache.get(key) if self._cache is not None and key is not None else None
         if cached is not None:
             answer, turn = cached
             self._conversations.remember(conversation_id, turn)
@@ -193,10 +195,10 @@ class AnswerService:
     def _cache_key(self, question: str, audience: Audience) -> Hashable | None:
         """What a first question's answer depends on (see ``assistant.answer_cache``)."""
         try:
-            version = self._registry.version()
-        except DatabaseUnavailable:
-            return None
-        return question, audience, self._searcher.generation(), version, self._registry.today()
+            generation, version = self._searcher.generation(), self._registry.version()
+        except (DatabaseUnavailable, IndexNotReady, IndexUnavailable):
+            return None  # answered without the cache, from what is there
+        return question, audience, generation, version, self._registry.today()
 
     # -- routing to composers ------------------------------------------------------------------
     def _dispatch(self, r: _Request) -> tuple[Answer, Turn]:
