@@ -165,7 +165,20 @@ def run(args: argparse.Namespace, root: Path) -> dict[str, Any]:
             clients=args.clients,
             seconds=15 if quick else args.seconds,
         )
-        _print("HTTP load: POST /api/ask", [loaded], [k for k in loaded if k != "first_asking"])
+        _print(
+            "HTTP load: POST /api/ask",
+            [loaded],
+            [k for k in loaded if k not in ("first_asking", "repeated_asking")],
+        )
+        if "first_asking" in loaded:
+            _print(
+                "HTTP load by question: asked for the first time, asked again (ms)",
+                [
+                    {"questions": "first asking", **loaded["first_asking"]},  # type: ignore[dict-item]
+                    {"questions": "asked again", **loaded["repeated_asking"]},  # type: ignore[dict-item]
+                ],
+                ["questions", "p50_ms", "p95_ms", "p99_ms", "mean_ms", "n"],
+            )
         results["load"] = loaded
         save("load", loaded)
         lap("load")

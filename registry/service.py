@@ -2,6 +2,9 @@
 
 Every write is one transaction with an audit entry. A re-ingest updates extracted rows only:
 milestones, progress and the office's corrections (marked rows and fields) are never lost.
+
+The task and department views are read once per registry version and day (``_read``): every
+write adds to the audit log and so changes the version, in whichever process it happened.
 """
 
 from __future__ import annotations
@@ -10,11 +13,13 @@ import datetime as dt
 import difflib
 import hashlib
 import logging
-from collections.abc import Callable, Iterator
+import threading
+from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict
 from typing import Any, TypeVar
 
+from cachetools import LRUCache
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
@@ -50,6 +55,7 @@ from retrieval.text import normalize
 logger = logging.getLogger(__name__)
 
 _Row = TypeVar("_Row")
+_T = TypeVar("_T")
 Clock = Callable[[], dt.datetime]
 # Row ids are 32-bit INTEGER columns; a larger number names no row (and would overflow the driver).
 _MAX_ID = 2**31 - 1
@@ -75,6 +81,8 @@ class Registry:
             for name in (entry.name, entry.full_name, *entry.aliases)
             if name
         }
+        self._reads: LRUCache[Hashable, Any] = LRUCache(maxsize=16)
+        self._reads_lock = threading.Lock()
 
     # -- plumbing --------------------------------------------------------------------------
     @contextmanager
@@ -254,10 +262,25 @@ class Registry:
         record.clause, record.text = extraction.taskforce_clause, extraction.taskforce_text
 
     # -- reading -------------------------------------------------------------------------------
+    def _read(self, name: Hashable, read: Callable[[], _T]) -> _T:
+        """``read()`` once per registry version and day; what it returns must be immutable."""
+        key = (name, self.version(), self.today())
+        with self._reads_lock:
+            found = self._reads.get(key)
+        if found is None:
+            found = read()
+            with self._reads_lock:
+                self._reads[key] = found
+        return found  # type: ignore[no-any-return]
+
     def tasks(
         self, *, department: str | None = None, include_retired: bool = False
     ) -> list[TaskView]:
         name = self.department_name(department) if department else None
+        views = self._read(("tasks", include_retired), lambda: self._load_tasks(include_retired))
+        return [v for v in views if v.role_of(name)] if name else list(views)
+
+    def _load_tasks(self, include_retired: bool) -> tuple[TaskView, ...]:
         with self._sessions() as session:
             query = (
                 select(Task)
@@ -272,10 +295,7 @@ class Registry:
             )
             if not include_retired:
                 query = query.where(Task.retired.is_(False))
-            views = [self._task_view(t) for t in session.scalars(query)]
-        if name:
-            views = [v for v in views if v.role_of(name)]
-        return views
+            return tuple(self._task_view(t) for t in session.scalars(query))
 
     def task(self, task_id: int) -> TaskView:
         found = [t for t in self.tasks(include_retired=True) if t.id == task_id]
@@ -304,6 +324,9 @@ class Registry:
         )
 
     def departments(self) -> list[DepartmentView]:
+        return list(self._read("departments", self._load_departments))
+
+    def _load_departments(self) -> tuple[DepartmentView, ...]:
         tasks = self.tasks()
         force = self.taskforce()
         with self._sessions() as session:
@@ -326,7 +349,7 @@ class Registry:
                     taskforce_role=_taskforce_role(force, row.name),
                 )
             )
-        return views
+        return tuple(views)
 
     def taskforce(self) -> TaskForceView | None:
         with self._sessions() as session:

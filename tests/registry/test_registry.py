@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from assistant.settings import Settings
+from policyqa.composition import build_registry
 from registry.service import Registry, RegistryError, UnknownDepartment
 from tests.conftest import CORPUS
 from tests.registry.conftest import FixedClock, sync_plan
@@ -129,6 +131,28 @@ def test_milestones_progress_and_due(plan_registry: Registry, clock: FixedClock)
     )
     assert report.department == "县林业局" and report.reported_on == dt.date(2026, 9, 15)
     assert plan_registry.task(task.id).progress[-1].note == "已完成两个乡镇的摸底"
+
+
+def test_another_process_sees_a_write_at_once(
+    plan_registry: Registry, registry_settings: Settings, clock: FixedClock
+) -> None:
+    """Reads are kept per registry version: a second registry on the same database (another
+    worker) that has read the tasks sees a milestone written through the first at once."""
+    other = build_registry(registry_settings, clock=clock)
+    task = other.tasks(department="林业局")[0]
+    assert other.tasks(department="林业局")[0].milestones == ()
+    assert other.due(within_days=30) == []
+    plan_registry.add_milestone(
+        task.id, due=dt.date(2026, 9, 30), description="完成造林选址", actor="专班办公室"
+    )
+    assert [m.description for m in other.tasks(department="林业局")[0].milestones] == [
+        "完成造林选址"
+    ]
+    assert [i.milestone.description for i in other.due(within_days=30)] == ["完成造林选址"]
+    # and the next day counts from the new date
+    assert other.due(within_days=30)[0].days_left == 15
+    clock.now += dt.timedelta(days=1)
+    assert other.due(within_days=30)[0].days_left == 14
 
 
 def test_progress_is_refused_for_a_department_not_named(plan_registry: Registry) -> None:
