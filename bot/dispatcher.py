@@ -101,7 +101,8 @@ class OutboxDispatcher:
             if not held:
                 logger.info("another dispatcher holds the outbox lock; skipping this run")
                 return DispatchReport(held_lock=False)
-            self._outbox.reclaim_unconfirmed()
+            if reclaimed := self._outbox.reclaim_unconfirmed():
+                logger.warning("%s message(s) left unconfirmed by a stopped dispatcher", reclaimed)
             if not self._outbox.has_due():
                 return DispatchReport()
             report = DispatchReport()
