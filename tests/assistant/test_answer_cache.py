@@ -6,6 +6,8 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+import pytest
+
 from assistant.answer_cache import AnswerCache
 from assistant.answers import AnswerService
 from assistant.conversation import ConversationStore
@@ -17,7 +19,14 @@ from tests.registry.conftest import FixedClock, sync_plan
 QUESTION = "这个月有哪些到期事项？"
 
 
-def _answers(plan_services: Services, tmp_path: Path, clock: FixedClock) -> AnswerService:
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock(dt.datetime(2026, 9, 15, 10, 0, tzinfo=dt.timezone(dt.timedelta(hours=8))))
+
+
+@pytest.fixture
+def answers(plan_services: Services, tmp_path: Path, clock: FixedClock) -> AnswerService:
+    """Answers over the plan's index, a registry of this test's own, and an empty cache."""
     registry = build_registry(make_settings(tmp_path / "data", tmp_path / "cache"), clock=clock)
     sync_plan(registry)
     core = plan_services.answers
@@ -31,13 +40,15 @@ def _answers(plan_services: Services, tmp_path: Path, clock: FixedClock) -> Answ
     )
 
 
+def _cache(answers: AnswerService) -> AnswerCache:
+    assert answers._cache is not None
+    return answers._cache
+
+
 def test_repeats_are_cached_until_the_registry_or_the_day_changes(
-    plan_services: Services, tmp_path: Path
+    answers: AnswerService, clock: FixedClock
 ) -> None:
-    clock = FixedClock(dt.datetime(2026, 9, 15, 10, 0, tzinfo=dt.timezone(dt.timedelta(hours=8))))
-    answers = _answers(plan_services, tmp_path, clock)
-    cache = answers._cache
-    assert cache is not None
+    cache = _cache(answers)
     registry = answers._registry
     forestry = next(t for t in registry.tasks() if t.clause == "二、（一）4.")
     milestone = registry.add_milestone(
@@ -69,13 +80,8 @@ def test_repeats_are_cached_until_the_registry_or_the_day_changes(
     assert "（已逾期）" in answers.ask(QUESTION, audience="official").answer
 
 
-def test_a_follow_up_is_never_answered_from_the_cache(
-    plan_services: Services, tmp_path: Path
-) -> None:
-    clock = FixedClock(dt.datetime(2026, 9, 15, 10, 0, tzinfo=dt.timezone(dt.timedelta(hours=8))))
-    answers = _answers(plan_services, tmp_path, clock)
-    cache = answers._cache
-    assert cache is not None
+def test_a_follow_up_is_never_answered_from_the_cache(answers: AnswerService) -> None:
+    cache = _cache(answers)
     answers.ask("县林业局负责哪些任务？", conversation_id="a")
     answers.ask("秸秆禁烧谁牵头？", conversation_id="b")
     # the same words after different turns mean different things

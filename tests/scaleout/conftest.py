@@ -3,16 +3,19 @@ machine's PostgreSQL (a fresh database per test)."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 
+from tests.conftest import CORPUS
 from tests.fakes.servers import free_port
 from tests.registry.conftest import _postgres_database
 
@@ -50,3 +53,22 @@ def chroma_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 @pytest.fixture
 def postgres_url() -> Iterator[str]:
     yield from _postgres_database()
+
+
+def node_env(tmp_path: Path, chroma_url: str, postgres_url: str, **extra: str) -> dict[str, str]:
+    """The environment of a ``python -m assistant`` process on the shared servers, over a copy of
+    the corpus (``tmp_path / "corpus"``) that a test may change, with index collections of its own;
+    ``extra`` adds ``POLICYQA_*`` settings."""
+    corpus = tmp_path / "corpus"
+    if not corpus.exists():
+        shutil.copytree(CORPUS, corpus)
+    return {
+        **os.environ,
+        "POLICYQA_DATA_DIR": str(tmp_path / "node"),
+        "POLICYQA_CORPUS_DIR": str(corpus),
+        "POLICYQA_CACHE_DIR": str(tmp_path / "cache"),
+        "POLICYQA_CHROMA_URL": chroma_url,
+        "POLICYQA_DATABASE_URL": postgres_url,
+        "POLICYQA_RETRIEVAL__COLLECTION_PREFIX": f"n{uuid.uuid4().hex[:6]}_",
+        **{f"POLICYQA_{key.upper()}": value for key, value in extra.items()},
+    }

@@ -4,14 +4,11 @@ reminders, the other stands by; kill -9 the first and the second takes over."""
 from __future__ import annotations
 
 import datetime as dt
-import os
-import shutil
 import signal
 import subprocess
 import sys
 import threading
 import time
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,8 +16,8 @@ import pytest
 
 from registry.db import database_url, make_engine
 from registry.outbox import NewMessage, Outbox
-from tests.conftest import CORPUS
 from tests.fakes.telegram_api import FakeTelegram
+from tests.scaleout.conftest import node_env
 
 REMINDERS = 6
 QUESTION_CHAT = 4242
@@ -75,20 +72,16 @@ def test_the_standby_takes_over_polling_and_reminders(
     tmp_path: Path, chroma_url: str, postgres_url: str, fake: tuple[FakeTelegram, str]
 ) -> None:
     telegram, telegram_url = fake
-    corpus = tmp_path / "corpus"
-    shutil.copytree(CORPUS, corpus)
     env = {
-        **os.environ,
+        **node_env(
+            tmp_path,
+            chroma_url,
+            postgres_url,
+            telegram_token=telegram.token,
+            telegram_api_url=telegram_url,
+            reminders__dispatch_seconds="2",
+        ),
         "PYTHONUNBUFFERED": "1",
-        "POLICYQA_DATA_DIR": str(tmp_path / "data"),
-        "POLICYQA_CORPUS_DIR": str(corpus),
-        "POLICYQA_CACHE_DIR": str(tmp_path / "cache"),
-        "POLICYQA_CHROMA_URL": chroma_url,
-        "POLICYQA_DATABASE_URL": postgres_url,
-        "POLICYQA_RETRIEVAL__COLLECTION_PREFIX": f"f{uuid.uuid4().hex[:6]}_",
-        "POLICYQA_TELEGRAM_TOKEN": telegram.token,
-        "POLICYQA_TELEGRAM_API_URL": telegram_url,
-        "POLICYQA_REMINDERS__DISPATCH_SECONDS": "2",
     }
     subprocess.run(
         [sys.executable, "-m", "assistant", "ingest"],

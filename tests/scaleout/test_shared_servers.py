@@ -17,6 +17,7 @@ from assistant.settings import Settings
 from policyqa.composition import build_services
 from tests.conftest import CORPUS
 from tests.fakes.servers import free_port
+from tests.scaleout.conftest import node_env
 
 PLAN_ID = "xiangyin-plan"
 
@@ -98,18 +99,14 @@ def test_counties_see_their_own_plans_and_the_shared_ones(
 def test_two_api_workers_serve_a_new_ingest(
     tmp_path: Path, chroma_url: str, postgres_url: str
 ) -> None:
-    corpus = _corpus(tmp_path)
-    env = {
-        **os.environ,
-        "POLICYQA_DATA_DIR": str(tmp_path / "workers"),
-        "POLICYQA_CORPUS_DIR": str(corpus),
-        "POLICYQA_CACHE_DIR": str(tmp_path / "cache"),
-        "POLICYQA_CHROMA_URL": chroma_url,
-        "POLICYQA_DATABASE_URL": postgres_url,
-        "POLICYQA_RETRIEVAL__COLLECTION_PREFIX": f"w{uuid.uuid4().hex[:6]}_",
-        "POLICYQA_API__PUBLIC_RATE_LIMIT": "1000/minute",
-        "POLICYQA_API__SESSION_SECRET": "shared-by-all-workers",
-    }
+    env = node_env(
+        tmp_path,
+        chroma_url,
+        postgres_url,
+        api__public_rate_limit="1000/minute",
+        api__session_secret="shared-by-all-workers",
+    )
+    corpus = Path(env["POLICYQA_CORPUS_DIR"])
     cli = [sys.executable, "-m", "assistant"]
     subprocess.run([*cli, "ingest"], env=env, check=True, capture_output=True, timeout=300)
     port = free_port()
