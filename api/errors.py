@@ -49,6 +49,12 @@ def _describe(error: dict[str, Any]) -> str:
     return name
 
 
+def _unavailable(request: Request, what: str, reason: str, message: str) -> JSONResponse:
+    """A backing server is down: 503 with a Chinese message, retry in 30 s; the reason is logged."""
+    logger.warning("%s unavailable on %s %s: %s", what, request.method, request.url.path, reason)
+    return JSONResponse(status_code=503, content={"error": message}, headers={"Retry-After": "30"})
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
@@ -59,14 +65,7 @@ def install(app: FastAPI) -> None:
     async def _database_down(request: Request, exc: DatabaseUnavailable) -> JSONResponse:
         # the driver's own words name host and port, never the password
         reason = str(exc.orig or exc).splitlines()[0]
-        logger.warning(
-            "database unavailable on %s %s: %s", request.method, request.url.path, reason
-        )
-        return JSONResponse(
-            status_code=503,
-            content={"error": "数据库暂时无法连接，请稍后再试。"},
-            headers={"Retry-After": "30"},
-        )
+        return _unavailable(request, "database", reason, "数据库暂时无法连接，请稍后再试。")
 
     @app.exception_handler(DataError)
     async def _unstorable(request: Request, _: DataError) -> JSONResponse:
@@ -82,12 +81,7 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(IndexUnavailable)
     async def _index_down(request: Request, exc: IndexUnavailable) -> JSONResponse:
-        logger.warning("index unavailable on %s %s: %s", request.method, request.url.path, exc)
-        return JSONResponse(
-            status_code=503,
-            content={"error": "检索服务暂时无法连接，请稍后再试。"},
-            headers={"Retry-After": "30"},
-        )
+        return _unavailable(request, "index", str(exc), "检索服务暂时无法连接，请稍后再试。")
 
     @app.exception_handler(RegistryError)
     async def _refused(_: Request, exc: RegistryError) -> JSONResponse:
