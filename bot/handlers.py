@@ -190,26 +190,24 @@ async def handle_report(update: Update, context: BotContext) -> None:
     await _reply(update, fmt.progress_messages(view))
 
 
-@_user_errors
-async def handle_mute(update: Update, context: BotContext) -> None:
+async def _set_muted(update: Update, context: BotContext, *, muted: bool, done: str) -> None:
     await _call(
         context.services.chats.set_muted,
         chat_id=_chat_id(update),
-        muted=True,
+        muted=muted,
         actor=_reporter(update),
     )
-    await _reply(update, fmt.text_messages("已暂停本群的到期提醒；发送 /unmute 恢复。"))
+    await _reply(update, fmt.text_messages(done))
+
+
+@_user_errors
+async def handle_mute(update: Update, context: BotContext) -> None:
+    await _set_muted(update, context, muted=True, done="已暂停本群的到期提醒；发送 /unmute 恢复。")
 
 
 @_user_errors
 async def handle_unmute(update: Update, context: BotContext) -> None:
-    await _call(
-        context.services.chats.set_muted,
-        chat_id=_chat_id(update),
-        muted=False,
-        actor=_reporter(update),
-    )
-    await _reply(update, fmt.text_messages("已恢复本群的到期提醒。"))
+    await _set_muted(update, context, muted=False, done="已恢复本群的到期提醒。")
 
 
 # -- questions -----------------------------------------------------------------------------------

@@ -55,13 +55,19 @@ def postgres_url() -> Iterator[str]:
     yield from _postgres_database()
 
 
+def copy_corpus(tmp_path: Path) -> Path:
+    """The corpus copied to ``tmp_path / "corpus"`` (once), for a test that changes it."""
+    corpus = tmp_path / "corpus"
+    if not corpus.exists():
+        shutil.copytree(CORPUS, corpus)
+    return corpus
+
+
 def node_env(tmp_path: Path, chroma_url: str, postgres_url: str, **extra: str) -> dict[str, str]:
     """The environment of a ``python -m assistant`` process on the shared servers, over a copy of
     the corpus (``tmp_path / "corpus"``) that a test may change, with index collections of its own;
     ``extra`` adds ``POLICYQA_*`` settings."""
-    corpus = tmp_path / "corpus"
-    if not corpus.exists():
-        shutil.copytree(CORPUS, corpus)
+    corpus = copy_corpus(tmp_path)
     return {
         **os.environ,
         "POLICYQA_DATA_DIR": str(tmp_path / "node"),

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -15,9 +14,8 @@ import httpx
 
 from assistant.settings import Settings
 from policyqa.composition import build_services
-from tests.conftest import CORPUS
 from tests.fakes.servers import free_port
-from tests.scaleout.conftest import node_env
+from tests.scaleout.conftest import copy_corpus, node_env
 
 PLAN_ID = "xiangyin-plan"
 
@@ -36,16 +34,10 @@ def _settings(
     )
 
 
-def _corpus(tmp_path: Path) -> Path:
-    corpus = tmp_path / "corpus"
-    shutil.copytree(CORPUS, corpus)
-    return corpus
-
-
 def test_two_nodes_share_index_and_registry(
     tmp_path: Path, chroma_url: str, postgres_url: str
 ) -> None:
-    corpus = _corpus(tmp_path)
+    corpus = copy_corpus(tmp_path)
     prefix = f"t{uuid.uuid4().hex[:6]}_"
     first = build_services(_settings(tmp_path, chroma_url, postgres_url, prefix, corpus))
     second = build_services(_settings(tmp_path, chroma_url, postgres_url, prefix, corpus))
@@ -71,7 +63,7 @@ def test_two_nodes_share_index_and_registry(
 def test_counties_see_their_own_plans_and_the_shared_ones(
     tmp_path: Path, chroma_url: str, postgres_url: str
 ) -> None:
-    corpus = _corpus(tmp_path)
+    corpus = copy_corpus(tmp_path)
     (corpus / "other.txt").write_text(
         "示例县碳达峰方案\n一、任务\n1.建设充电桩。至2030年新增公用充电桩88个。（示例县发改局负责）\n",
         "utf-8",
