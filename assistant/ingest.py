@@ -8,6 +8,7 @@ from pathlib import Path
 
 from registry.service import Registry
 from registry.views import SyncReport
+from retrieval.clauses import ParsedDocument
 from retrieval.ingest import IngestItem, Ingestor, IngestReport, parse_source
 from retrieval.loaders import SUPPORTED_SUFFIXES, read_blocks
 from retrieval.sources import Source, load_sources, source_for_file
@@ -21,6 +22,8 @@ class UnknownSource(ValueError):
 class IngestOutcome:
     index: IngestReport
     registry: list[SyncReport] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)
+    """What the office should look at: documents without a task, notes without a unit."""
 
     @property
     def failed(self) -> list[tuple[str, str]]:
@@ -32,17 +35,28 @@ class IngestOutcome:
             return f"{self.index.summary()}；台账无变化"
         tasks = sum(r.tasks for r in changed)
         targets = sum(r.targets for r in changed)
-        return f"{self.index.summary()}；台账更新：任务 {tasks} 项，指标 {targets} 个"
+        deadlines = sum(r.deadlines for r in changed)
+        return (
+            f"{self.index.summary()}；台账更新：任务 {tasks} 项（其中 {deadlines} 项有完成时限），"
+            f"指标 {targets} 个"
+        )
 
 
 class IngestService:
     def __init__(
-        self, ingestor: Ingestor, registry: Registry, *, corpus_dir: Path, manifest: Path
+        self,
+        ingestor: Ingestor,
+        registry: Registry,
+        *,
+        corpus_dir: Path,
+        manifest: Path,
+        county: str,
     ) -> None:
         self._ingestor = ingestor
         self._registry = registry
         self._corpus_dir = corpus_dir
         self._manifest = manifest
+        self._county = county
 
     def sources(self) -> dict[str, Source]:
         return load_sources(self._manifest)
@@ -61,15 +75,23 @@ class IngestService:
         for item in items:
             if str(item.path) not in failed and item.source.kind == "policy":
                 document = parse_source(read_blocks(item.path), item.source)
-                outcome.registry.append(
-                    self._registry.sync_document(
-                        source_id=item.source.id,
-                        title=document.title,
-                        level=item.source.level,
-                        document=document,
-                    )
+                report = self._registry.sync_document(
+                    source_id=item.source.id,
+                    title=document.title,
+                    level=item.source.level,
+                    document=document,
+                    canonical_names=self._is_own(item.source, document),
                 )
+                outcome.registry.append(report)
+                outcome.notices.extend(_notices(report, document.title, named=bool(paths)))
         return outcome
+
+    def _is_own(self, source: Source, document: ParsedDocument) -> bool:
+        """Whether a document is the county's own, so that the alias table names its units."""
+        if source.jurisdiction:
+            return source.jurisdiction == self._county
+        opening = document.title + "".join(c.text for c in document.clauses[:3])[:2000]
+        return self._county in opening
 
     def _items(self, paths: list[Path] | None, source_id: str | None) -> list[IngestItem]:
         sources = self.sources()
@@ -84,6 +106,21 @@ class IngestService:
                 raise UnknownSource("--source-id 只能配合单个文件使用")
             return [IngestItem(files[0], replace(sources[source_id], file=str(files[0])))]
         return [IngestItem(f, source_for_file(f, sources, self._corpus_dir)) for f in files]
+
+
+def _notices(report: SyncReport, title: str, *, named: bool) -> list[str]:
+    notices = []
+    if report.changed and not report.tasks and named:
+        notices.append(
+            f"《{title}》中没有找到责任分工（如“责任单位：…”“（X牵头，Y配合）”或任务分解表），"
+            "已建立检索索引，台账中没有新增任务。"
+        )
+    if report.empty_notes:
+        labels = "、".join(report.empty_notes[:10]) + ("等" if len(report.empty_notes) > 10 else "")
+        notices.append(f"《{title}》中 {labels} 的责任说明没有可识别的单位，请在台账中补充。")
+    if report.changed and report.conventions:
+        notices.append(f"《{title}》按文件约定处理：{'；'.join(report.conventions)}")
+    return notices
 
 
 def _expand(path: Path) -> list[Path]:

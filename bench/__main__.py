@@ -1,7 +1,7 @@
 """Run the benchmarks of issue 7, print their tables, write bench/results/<name>.json.
 
 ``python -m bench`` (``make bench``): retrieval quality on the dev set and four external sets
-(at least 1,000 questions each), latency at the plan's size and at ~10k chunks, ingest speed and
+(at least 1,000 questions each), the ledger extractor against hand-labelled plans, latency at the plan's size and at ~10k chunks, ingest speed and
 memory, start-up time, HTTP load, profile. ``--quick`` (``make bench-quick``): the dev set, ~100
 questions per external set, the plan's index only, a short load test.
 
@@ -21,13 +21,13 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench import datasets, ingest_speed, latency, load, profiling, quality, report
+from bench import datasets, ingest_speed, latency, ledger, load, profiling, quality, report
 from bench.datasets import SEED
 from bench.metrics import save, table
 from bench.stack import CACHE_DIR, corpus_items, open_stack, searcher_of, services, settings
 from retrieval.fusion import FusionWeights
 
-SECTIONS = ("ingest", "quality", "latency", "startup", "profile", "load")
+SECTIONS = ("ledger", "ingest", "quality", "latency", "startup", "profile", "load")
 
 
 def _print(title: str, rows: list[dict[str, object]], columns: list[str]) -> None:
@@ -67,6 +67,11 @@ def run(args: argparse.Namespace, root: Path) -> dict[str, Any]:
     sets = datasets.external_sets(min_questions=100 if quick else 1000)
     docs = root / "docs"
     plan_config = settings(root / "plan")
+
+    if "ledger" in wanted:
+        results["ledger"] = ledger.run()
+        save("ledger", results["ledger"])
+        lap("ledger")
 
     # The ~10k-chunk index first: on a cold cache it is what embeds our chunks of every set.
     grown = None

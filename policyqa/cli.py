@@ -67,6 +67,8 @@ def ingest(
         raise _fail(f"检索服务（Chroma）暂时无法连接，索引未改动：{exc}") from None
     for path, message in report.failed:
         typer.echo(f"失败：{path}：{message}", err=True)
+    for notice in report.notices:
+        typer.echo(f"注意：{notice}", err=True)
     typer.echo(report.summary())
     if report.failed:
         raise typer.Exit(code=1)

@@ -126,7 +126,11 @@ def build_services(settings: Settings, *, clock: Clock = shanghai_now) -> Servic
         settings=settings,
         search=SearchService(searcher, county=settings.county),
         ingest=IngestService(
-            ingestor, registry, corpus_dir=settings.corpus_dir, manifest=settings.manifest
+            ingestor,
+            registry,
+            corpus_dir=settings.corpus_dir,
+            manifest=settings.manifest,
+            county=settings.county,
         ),
         registry=registry,
         accounts=AccountService(engine, clock=clock),

@@ -18,7 +18,7 @@ from registry.accounts import AccountService
 from registry.export import write_csv, write_xlsx
 from registry.models import STATUSES
 from registry.service import Registry, RegistryError
-from registry.views import DueItem, TargetView, TaskView
+from registry.views import DeadlineView, DueItem, TargetView, TaskView
 
 milestone_app = typer.Typer(help="里程碑", no_args_is_help=True)
 progress_app = typer.Typer(help="进展", no_args_is_help=True)
@@ -56,16 +56,29 @@ def target_json(target: TargetView) -> dict[str, Any]:
     }
 
 
+def deadline_json(deadline: DeadlineView | None) -> dict[str, Any] | None:
+    if deadline is None:
+        return None
+    return {
+        "date": deadline.date.isoformat() if deadline.date else None,
+        "kind": deadline.kind,
+        "text": deadline.text,
+    }
+
+
 def task_json(task: TaskView) -> dict[str, Any]:
     return {
         "id": task.id,
         "document": task.document,
+        "source_id": task.document_id,
         "clause": task.clause,
         "title": task.title,
         "text": task.text,
         "lead_departments": list(task.lead_departments),
         "co_departments": list(task.co_departments),
         "open_ended": task.open_ended,
+        "deadline": deadline_json(task.deadline),
+        "conventions": list(task.conventions),
         "targets": [target_json(t) for t in task.targets],
         "milestones": [
             {"due": m.due.isoformat(), "description": m.description, "status": m.status}
@@ -85,12 +98,16 @@ def task_json(task: TaskView) -> dict[str, Any]:
 
 
 def _task_text(task: TaskView) -> str:
-    lines = [f"[{task.id}] {task.clause} {task.title}"]
+    lines = [f"[{task.id}] {task.clause} {task.title}（《{task.document}》）"]
     if task.lead_departments:
         lines.append(f"    牵头：{'、'.join(task.lead_departments)}")
     co = "、".join(task.co_departments) + ("等" if task.open_ended else "")
     if co:
         lines.append(f"    配合：{co}")
+    if task.deadline:
+        lines.append(f"    时限：{task.deadline.text}")
+    if task.conventions:
+        lines.append(f"    按文件约定：{'；'.join(task.conventions)}")
     lines += [f"    目标：{t.text}" for t in task.targets]
     lines += [f"    里程碑：{m.due} {m.description}（{m.status}）" for m in task.milestones]
     return "\n".join(lines)
@@ -98,14 +115,33 @@ def _task_text(task: TaskView) -> str:
 
 def tasks(
     department: Annotated[str | None, typer.Option("--department", help="部门（可用简称）")] = None,
+    document: Annotated[
+        str | None, typer.Option("--document", help="只列出这份文档（来源编号）的任务")
+    ] = None,
     as_json: Json = False,
 ) -> None:
-    """列出任务（可按部门筛选）。"""
-    found = _guarded(lambda: _registry().tasks(department=department))
+    """列出任务（可按部门、文档筛选）。"""
+    found = _guarded(lambda: _registry().tasks(department=department, document=document))
     if as_json:
         _echo_json([task_json(t) for t in found])
     else:
         typer.echo("\n".join(_task_text(t) for t in found) or "没有任务。")
+
+
+def documents(as_json: Json = False) -> None:
+    """列出台账中的文档：任务数、文件约定、主要目标。"""
+    views = _registry().documents()
+    if as_json:
+        _echo_json([asdict(v) for v in views])
+        return
+    for v in views:
+        typer.echo(f"{v.id}  《{v.title}》  任务 {v.tasks} 项")
+        for convention in v.conventions:
+            typer.echo(f"    约定：{convention}")
+        for goal in v.goals:
+            typer.echo(f"    目标：{goal['text']}")
+    if not views:
+        typer.echo("台账中还没有文档，请先运行 policyqa ingest。")
 
 
 def departments(as_json: Json = False) -> None:
@@ -321,7 +357,7 @@ def user_add(
 
 
 def register(app: typer.Typer) -> None:
-    for command in (tasks, departments, taskforce, due, export):
+    for command in (tasks, documents, departments, taskforce, due, export):
         app.command()(command)
     app.add_typer(milestone_app, name="milestone")
     app.add_typer(progress_app, name="progress")

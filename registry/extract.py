@@ -1,29 +1,41 @@
-"""From a document's clause tree to registry facts: tasks with their departments and targets,
-and the task force. Pure: no database.
+"""From a document's clause tree to registry facts: measures with their units, deadline and
+targets, the document's conventions and targets, and the task force. Pure: no database.
 
-A task is a clause that closes with a responsibility note ("（X牵头，Y、Z按职责分工负责）").
+A task (measure) is the text a responsibility note governs (``registry.notes``). A clause holding
+one note keeps the clause's label ("二、（一）2."); a clause holding several numbers them
+("二、（一）2.（1）", "二、（一）2.（2）"; "…第2项" where the clause already has such a child).
+Conventions a document states once apply from where they are stated: "排在第一位的为牵头单位" makes
+the first unit the lead of notes that mark none, "以下均需各区人民政府落实，不再列出" adds that unit
+to every later note. Targets of sections named 主要目标/工作目标/总体目标 belong to the document.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from registry.responsibility import Responsibility, parse_responsibility
+from registry.deadlines import Deadline, deadline_in_text
+from registry.notes import Measure, measures
+from registry.responsibility import EVERY_TASK, FIRST_IS_LEAD, Responsibility, parse_responsibility
 from registry.targets import TargetFact, extract_targets
 from registry.taskforce import TaskForce, extract_taskforce
-from retrieval.chunking import trailing_parenthetical
-from retrieval.clauses import ParsedDocument
+from registry.units import canonical_unit, fold, unit_names
+from retrieval.clauses import Clause, ParsedDocument
+
+_GOAL_TITLES = ("主要目标", "工作目标", "总体目标", "发展目标", "目标任务")
+_TITLE_MAX = 40
 
 
 @dataclass(frozen=True)
 class ExtractedTask:
-    clause: str
+    clause: str  # the measure's label
     heading: str
     title: str
-    text: str
+    text: str  # the measure's own sentences
     responsibility: Responsibility
     targets: tuple[TargetFact, ...]
+    deadline: Deadline | None
+    conventions: tuple[str, ...]  # the document conventions applied to this measure
 
 
 @dataclass(frozen=True)
@@ -32,26 +44,94 @@ class Extraction:
     taskforce: TaskForce | None
     taskforce_clause: str
     taskforce_text: str
+    conventions: tuple[str, ...]  # as the document states them
+    targets: tuple[TargetFact, ...]  # the document's own 主要目标
+    empty_notes: tuple[str, ...]  # labels of measures whose note names no unit
+
+
+@dataclass
+class _Conventions:
+    stated: list[str]
+    first_is_lead: bool = False
+    every_task: tuple[str, ...] = ()
+
+    def read(self, text: str, resolve: Callable[[str], str | None]) -> None:
+        folded = fold(text)
+        if found := FIRST_IS_LEAD.search(folded):
+            self.first_is_lead = True
+            self.stated.append(text[found.start() : found.end()].strip("，,；; "))
+        if found := EVERY_TASK.search(folded):
+            names, _ = unit_names(text[found.start("units") : found.end("units")])
+            self.every_task = tuple(canonical_unit(n, resolve) or n for n in names)
+            self.stated.append(text[found.start() : found.end()].strip("，,；; "))
 
 
 def extract(document: ParsedDocument, resolve: Callable[[str], str | None]) -> Extraction:
-    tasks = []
+    tasks: list[ExtractedTask] = []
+    goals: list[TargetFact] = []
+    conventions = _Conventions(stated=[])
     taskforce, taskforce_clause, taskforce_text = None, "", ""
+    labels = {clause.label for clause in document.walk()}
     for clause in document.walk():
-        note = trailing_parenthetical(clause.text)
-        if note:
-            tasks.append(
-                ExtractedTask(
-                    clause=clause.label,
-                    heading=" > ".join(clause.heading_path),
-                    title=clause.title,
-                    text=clause.text,
-                    responsibility=parse_responsibility(note, resolve),
-                    targets=tuple(extract_targets(clause.text)),
-                )
-            )
-        elif taskforce is None and clause.text:
+        conventions.read(clause.text, resolve)
+        found = measures(clause.text)
+        for ordinal, measure in enumerate(found, start=1):
+            label = _label(clause.label, ordinal, len(found), labels)
+            tasks.append(_task(clause, measure, label, ordinal, resolve, conventions))
+        if not found and any(word in clause.title for word in _GOAL_TITLES):
+            goals.extend(extract_targets(clause.text))
+        if not found and taskforce is None and clause.text:
             taskforce = extract_taskforce(clause.text, resolve)
             if taskforce:
                 taskforce_clause, taskforce_text = clause.label, clause.text
-    return Extraction(tuple(tasks), taskforce, taskforce_clause, taskforce_text)
+    return Extraction(
+        tasks=tuple(tasks),
+        taskforce=taskforce,
+        taskforce_clause=taskforce_clause,
+        taskforce_text=taskforce_text,
+        conventions=tuple(dict.fromkeys(conventions.stated)),
+        targets=tuple(goals),
+        empty_notes=tuple(t.clause for t in tasks if not t.responsibility.units),
+    )
+
+
+def _label(clause: str, ordinal: int, count: int, labels: set[str]) -> str:
+    if count == 1:
+        return clause
+    label = f"{clause}（{ordinal}）"
+    return f"{clause}第{ordinal}项" if label in labels else label
+
+
+def _task(
+    clause: Clause,
+    measure: Measure,
+    label: str,
+    ordinal: int,
+    resolve: Callable[[str], str | None],
+    conventions: _Conventions,
+) -> ExtractedTask:
+    responsibility = parse_responsibility(
+        measure.note.body, resolve, first_is_lead=conventions.first_is_lead
+    )
+    added = tuple(u for u in conventions.every_task if u not in responsibility.units)
+    if added:
+        responsibility = replace(responsibility, co=(*responsibility.co, *added))
+    title = clause.title if ordinal == 1 else _first_phrase(measure.text)
+    return ExtractedTask(
+        clause=label,
+        heading=" > ".join(clause.heading_path),
+        title=title,
+        text=measure.text,
+        responsibility=responsibility,
+        targets=tuple(extract_targets(measure.text)),
+        deadline=measure.note.deadline or deadline_in_text(measure.text),
+        conventions=tuple(conventions.stated),
+    )
+
+
+def _first_phrase(text: str) -> str:
+    for stop in "。；：，":
+        head = text.split(stop, 1)[0]
+        if len(head) <= _TITLE_MAX:
+            return head
+    return text[:_TITLE_MAX] + "…"

@@ -35,6 +35,10 @@ class Document(Base):
     level: Mapped[str] = mapped_column(String(10))
     content_hash: Mapped[str] = mapped_column(String(64))
     synced_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    # conventions the document states once ("排在第一位的为牵头单位"), applied to its tasks
+    conventions: Mapped[list[str]] = mapped_column(default=list)
+    # the document's own targets (主要目标), as extracted: [{text, metric, value, unit, kind, year}]
+    goals: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
 
 
 class Department(Base):
@@ -61,6 +65,11 @@ class Task(Base):
     text: Mapped[str] = mapped_column(Text)
     position: Mapped[int] = mapped_column(Integer, default=0)
     open_ended: Mapped[bool] = mapped_column(Boolean, default=False)
+    # the time limit as the text states it: a date (end of the named period), or annual/ongoing
+    deadline_date: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    deadline_kind: Mapped[str | None] = mapped_column(String(10), nullable=True)
+    deadline_text: Mapped[str] = mapped_column(String(200), default="")
+    conventions: Mapped[list[str]] = mapped_column(default=list)
     # the clause is gone from the latest text; kept because office data may hang on it
     retired: Mapped[bool] = mapped_column(Boolean, default=False)
 
@@ -123,6 +132,9 @@ class Milestone(Base):
     completed_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
     created_by: Mapped[str] = mapped_column(String(100))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    # "text": the task's deadline as the document states it, kept in step on re-ingest;
+    # "office": added by the office, never touched by an ingest
+    origin: Mapped[str] = mapped_column(String(10), default="office")
 
     task: Mapped[Task] = relationship(back_populates="milestones")
 

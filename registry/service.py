@@ -38,8 +38,10 @@ from registry.models import (
     TaskForceRecord,
 )
 from registry.views import (
+    DeadlineView,
     DepartmentTask,
     DepartmentView,
+    DocumentView,
     DueItem,
     MilestoneView,
     ProgressView,
@@ -131,9 +133,20 @@ class Registry:
 
     # -- sync from the plan ------------------------------------------------------------------
     def sync_document(
-        self, *, source_id: str, title: str, level: str, document: ParsedDocument
+        self,
+        *,
+        source_id: str,
+        title: str,
+        level: str,
+        document: ParsedDocument,
+        canonical_names: bool = True,
     ) -> SyncReport:
-        extraction = extract(document, self.resolve)
+        """Bring one document's tasks in line with its text; other documents are not touched.
+
+        ``canonical_names``: the document is the county's own, so the alias table names its units
+        (发改委 → 县发改局); another county's or a province's units are kept as written.
+        """
+        extraction = extract(document, self.resolve if canonical_names else _as_written)
         digest = hashlib.sha256(repr((title, level, extraction)).encode()).hexdigest()
         with self._write("ingest", "sync") as audit:
             session = audit.session
@@ -145,13 +158,19 @@ class Registry:
                 row = Document(id=source_id)
                 session.add(row)
             row.title, row.level, row.content_hash, row.synced_at = title, level, digest, audit.at
+            row.conventions = list(extraction.conventions)
+            row.goals = [asdict(goal) for goal in extraction.targets]
             departments = self._department_rows(session)
             existing = {
                 t.clause: t
                 for t in session.scalars(
                     select(Task)
                     .where(Task.document_id == source_id)
-                    .options(selectinload(Task.departments), selectinload(Task.targets))
+                    .options(
+                        selectinload(Task.departments),
+                        selectinload(Task.targets),
+                        selectinload(Task.milestones),
+                    )
                 )
             }
             for position, facts in enumerate(extraction.tasks):
@@ -160,6 +179,7 @@ class Registry:
                     task = Task(document_id=source_id, clause=facts.clause)
                     session.add(task)
                 self._apply(session, task, facts, position, departments)
+                _sync_deadline_milestone(session, task, facts, audit.at)
             for task in existing.values():
                 task.retired = True
             self._sync_taskforce(session, source_id, extraction, departments)
@@ -167,8 +187,11 @@ class Registry:
                 document_id=source_id,
                 changed=True,
                 tasks=len(extraction.tasks),
-                targets=sum(len(t.targets) for t in extraction.tasks),
+                targets=sum(len(t.targets) for t in extraction.tasks) + len(extraction.targets),
                 retired=len(existing),
+                deadlines=sum(t.deadline is not None for t in extraction.tasks),
+                conventions=extraction.conventions,
+                empty_notes=extraction.empty_notes,
             )
             audit.record("document", source_id, before, asdict(report))
             return report
@@ -191,7 +214,7 @@ class Registry:
     @staticmethod
     def _department(session: Session, rows: dict[str, Department], name: str) -> Department:
         if name not in rows:
-            logger.warning("department %s is not in the alias table", name)
+            logger.debug("department %s is not in the alias table", name)
             rows[name] = Department(name=name, full_name="", level="县", aliases=[], listed=False)
             session.add(rows[name])
         return rows[name]
@@ -210,6 +233,11 @@ class Registry:
             facts.responsibility.open_ended,
             False,
         )
+        deadline = facts.deadline
+        task.deadline_date = deadline.date if deadline else None
+        task.deadline_kind = deadline.kind if deadline else None
+        task.deadline_text = deadline.text if deadline else ""
+        task.conventions = list(facts.conventions)
         manual = {link.department.name for link in task.departments if link.manual}
         task.departments = [link for link in task.departments if link.manual]
         roles = [("lead", n) for n in facts.responsibility.leads] + [
@@ -274,11 +302,47 @@ class Registry:
         return found  # type: ignore[no-any-return]
 
     def tasks(
-        self, *, department: str | None = None, include_retired: bool = False
+        self,
+        *,
+        department: str | None = None,
+        document: str | None = None,
+        include_retired: bool = False,
     ) -> list[TaskView]:
         name = self.department_name(department) if department else None
+        if document is not None and document not in {d.id for d in self.documents()}:
+            known = "、".join(d.id for d in self.documents()) or "（台账为空）"
+            raise RegistryError(f"台账中没有文档 {document}；已有：{known}")
         views = self._read(("tasks", include_retired), lambda: self._load_tasks(include_retired))
-        return [v for v in views if v.role_of(name)] if name else list(views)
+        return [
+            v
+            for v in views
+            if (name is None or v.role_of(name)) and (document is None or v.document_id == document)
+        ]
+
+    def documents(self) -> list[DocumentView]:
+        """The documents in the ledger, with their task counts, conventions and own targets."""
+        return list(self._read("documents", self._load_documents))
+
+    def _load_documents(self) -> tuple[DocumentView, ...]:
+        with self._sessions() as session:
+            counts = dict(
+                session.execute(
+                    select(Task.document_id, func.count(Task.id))
+                    .where(Task.retired.is_(False))
+                    .group_by(Task.document_id)
+                ).all()
+            )
+            return tuple(
+                DocumentView(
+                    id=d.id,
+                    title=d.title,
+                    level=d.level,
+                    tasks=int(counts.get(d.id, 0)),
+                    conventions=tuple(d.conventions or ()),
+                    goals=tuple(d.goals or ()),
+                )
+                for d in session.scalars(select(Document).order_by(Document.id))
+            )
 
     def _load_tasks(self, include_retired: bool) -> tuple[TaskView, ...]:
         with self._sessions() as session:
@@ -318,6 +382,10 @@ class Registry:
             co_departments=tuple(k.department.name for k in links if k.role == "co"),
             open_ended=task.open_ended,
             retired=task.retired,
+            deadline=DeadlineView(task.deadline_date, task.deadline_kind, task.deadline_text)
+            if task.deadline_kind
+            else None,
+            conventions=tuple(task.conventions or ()),
             targets=tuple(_target_view(t) for t in task.targets),
             milestones=tuple(_milestone_view(m, today) for m in task.milestones),
             progress=tuple(_progress_view(p) for p in task.progress),
@@ -404,7 +472,12 @@ class Registry:
         with self._write(actor, "add") as audit:
             task = _get_task(audit.session, task_id)
             milestone = Milestone(
-                task=task, due=due, description=description, created_by=actor, created_at=audit.at
+                task=task,
+                due=due,
+                description=description,
+                created_by=actor,
+                created_at=audit.at,
+                origin="office",
             )
             audit.session.add(milestone)
             audit.session.flush()
@@ -557,6 +630,42 @@ def _get_task(session: Session, task_id: int) -> Task:
     return task
 
 
+def _as_written(name: str) -> None:
+    """The resolver for another jurisdiction's document: every unit keeps its own name."""
+
+
+def _sync_deadline_milestone(
+    session: Session, task: Task, facts: ExtractedTask, at: dt.datetime
+) -> None:
+    """The task's dated deadline as a milestone from the text, so reminders run from the first
+    ingest. It follows the text on re-ingest until it is completed; the office's own milestones
+    are never touched."""
+    mine = [m for m in task.milestones if m.origin == "text" and m.completed_on is None]
+    deadline = facts.deadline
+    if deadline is None or deadline.date is None:
+        for milestone in mine:
+            session.delete(milestone)
+        return
+    description = f"按原文时限完成（{deadline.text}）"
+    if any(
+        m.origin == "text" and m.completed_on for m in task.milestones if m.due == deadline.date
+    ):
+        return  # done already
+    if mine:
+        mine[0].due, mine[0].description = deadline.date, description
+        return
+    session.add(
+        Milestone(
+            task=task,
+            due=deadline.date,
+            description=description,
+            created_by="ingest",
+            created_at=at,
+            origin="text",
+        )
+    )
+
+
 def _plain(view: Any) -> dict[str, Any]:
     return {k: v.isoformat() if isinstance(v, dt.date) else v for k, v in asdict(view).items()}
 
@@ -577,7 +686,7 @@ def _target_view(t: Target) -> TargetView:
 
 def _milestone_view(m: Milestone, today: dt.date) -> MilestoneView:
     status = "已完成" if m.completed_on else "已逾期" if m.due < today else "未到期"
-    return MilestoneView(m.id, m.task_id, m.due, m.description, status, m.completed_on)
+    return MilestoneView(m.id, m.task_id, m.due, m.description, status, m.completed_on, m.origin)
 
 
 def _progress_view(p: ProgressReport) -> ProgressView:

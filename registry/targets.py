@@ -28,7 +28,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from registry.responsibility import fold
+from registry.units import fold
 
 KINDS = ("increment", "minimum", "maximum", "reduction", "baseline", "deadline", "period")
 

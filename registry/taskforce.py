@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from registry.responsibility import Resolver, canonical_unit, fold, split_spans, split_unit_list
+from registry.units import Resolver, canonical_unit, fold, split_spans, split_unit_list
 
 _BODY = r"(?:专班|小组|指挥部)"
 _NAME_AFTER_VERB = re.compile(rf"(?:成立|组建|建立|设立)(?P<name>.+?{_BODY})")

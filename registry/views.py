@@ -20,6 +20,23 @@ class TargetView:
 
 
 @dataclass(frozen=True)
+class DeadlineView:
+    date: dt.date | None  # the last day of the named period; None for annual and ongoing
+    kind: str  # date / annual / ongoing
+    text: str  # as written: "2027年6月底前", "每年", "长期坚持"
+
+
+@dataclass(frozen=True)
+class DocumentView:
+    id: str
+    title: str
+    level: str
+    tasks: int
+    conventions: tuple[str, ...]
+    goals: tuple[dict[str, object], ...]  # the document's own targets (主要目标)
+
+
+@dataclass(frozen=True)
 class MilestoneView:
     id: int
     task_id: int
@@ -27,6 +44,7 @@ class MilestoneView:
     description: str
     status: str  # 未到期 / 已逾期 / 已完成
     completed_on: dt.date | None
+    origin: str = "office"  # "text": the document's own deadline; "office": added by the office
 
 
 @dataclass(frozen=True)
@@ -53,6 +71,8 @@ class TaskView:
     co_departments: tuple[str, ...]
     open_ended: bool
     retired: bool
+    deadline: DeadlineView | None
+    conventions: tuple[str, ...]
     targets: tuple[TargetView, ...]
     milestones: tuple[MilestoneView, ...]
     progress: tuple[ProgressView, ...]
@@ -116,3 +136,6 @@ class SyncReport:
     tasks: int = 0
     targets: int = 0
     retired: int = 0
+    deadlines: int = 0
+    conventions: tuple[str, ...] = ()
+    empty_notes: tuple[str, ...] = ()  # labels of tasks whose note names no unit

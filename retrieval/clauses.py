@@ -17,15 +17,17 @@ from dataclasses import dataclass, field
 PREAMBLE = "前言"
 _CN_NUM = "一二三四五六七八九十百零〇两"
 _TITLE_MAX = 60
+_CLOSES_BRACKET = re.compile(r"[）)】〕\]]$")
 
 # (rank, pattern on the NFKC form, display form of the marker). Lower rank = higher level.
 _MARKERS: tuple[tuple[int, re.Pattern[str], str], ...] = (
     (0, re.compile(rf"^第([{_CN_NUM}\d]+)章\s*"), "第{}章"),
-    (1, re.compile(rf"^第([{_CN_NUM}\d]+)条\s*"), "第{}条"),
-    (2, re.compile(rf"^([{_CN_NUM}]+)[、.]\s*"), "{}、"),
-    (3, re.compile(rf"^\(([{_CN_NUM}]+)\)\s*"), "（{}）"),
-    (4, re.compile(r"^(\d{1,2})[.、](?!\d)\s*"), "{}."),
-    (5, re.compile(r"^\((\d{1,2})\)\s*"), "（{}）"),
+    (1, re.compile(rf"^第([{_CN_NUM}\d]+)节\s*"), "第{}节"),
+    (2, re.compile(rf"^第([{_CN_NUM}\d]+)条\s*"), "第{}条"),
+    (3, re.compile(rf"^([{_CN_NUM}]+)[、.]\s*"), "{}、"),
+    (4, re.compile(rf"^\(([{_CN_NUM}]+)\)\s*"), "（{}）"),
+    (5, re.compile(r"^(\d{1,2})[.、](?!\d)\s*"), "{}."),
+    (6, re.compile(r"^\((\d{1,2})\)\s*"), "（{}）"),
 )
 
 
@@ -130,8 +132,9 @@ def parse_clauses(blocks: list[str], *, title: str = "") -> ParsedDocument:
             title=clause_title,
             heading_path=(*(parent.heading_path if parent else ()), marker + clause_title),
             rank=rank,
-            # A heading alone ("（一）有序实施碳达峰行动") carries no body text of its own.
-            text="" if _looks_like_title(rest) else block,
+            # A heading alone ("（一）有序实施碳达峰行动") carries no body text of its own; one
+            # closing with a bracketed note ("（一）推进绿色建筑（牵头单位：县住建局）") does.
+            text="" if _looks_like_title(rest) and not _CLOSES_BRACKET.search(rest) else block,
         )
         (parent.children if parent else roots).append(clause)
         stack.append(clause)

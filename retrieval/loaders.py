@@ -1,4 +1,4 @@
-"""Read policy documents (txt, md, docx, pdf, html) into plain-text blocks.
+"""Read policy documents (txt, md, docx, xlsx, pdf, html) into plain-text blocks.
 
 This is the first step of ingestion: one file in, its paragraphs out, in reading order and with
 conversion debris removed. It must not know about chunking, indexing, embeddings, settings or
@@ -9,17 +9,22 @@ to end users as it is.
 from __future__ import annotations
 
 import codecs
+import datetime as dt
 import io
 import logging
 import re
+from collections import Counter
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import docx
+import openpyxl
 from bs4 import BeautifulSoup, NavigableString, Tag
 from docx.table import Table
 from pypdf import PdfReader
 from pypdf.errors import DependencyError, FileNotDecryptedError
+
+from retrieval.tables import join_cells, table_blocks
 
 logger = logging.getLogger(__name__)
 
@@ -40,11 +45,6 @@ def _clean(texts: Iterable[str]) -> list[str]:
     """Remove debris, turn NBSP into spaces, strip each text and drop the empty ones."""
     cleaned = (_DEBRIS.sub("", text).replace("\xa0", " ").strip() for text in texts)
     return [text for text in cleaned if text]
-
-
-def _join_cells(texts: Iterable[str]) -> str:
-    """One table row as one block: its non-empty cell texts joined by " | "."""
-    return " | ".join(text for text in (text.strip() for text in texts) if text)
 
 
 # --- plain text and markdown -------------------------------------------------------------------
@@ -90,11 +90,8 @@ def _read_md(data: bytes, name: str) -> list[str]:
 
 
 def _table_rows(table: Table) -> list[str]:
-    # A horizontally merged cell comes back once per grid column it spans, as the same object.
-    return [
-        _join_cells(cell.text.replace("\n", " ") for cell in dict.fromkeys(row.cells))
-        for row in table.rows
-    ]
+    # A merged cell comes back once per grid column and row it spans: its text stays in place.
+    return table_blocks([[cell.text for cell in row.cells] for row in table.rows])
 
 
 def _read_docx(data: bytes, name: str) -> list[str]:
@@ -122,8 +119,14 @@ _OFFICIAL_NUMBER = re.compile(
     r"|\d+(?:[.．](?!\d)|、)"
     r"|第[一二三四五六七八九十百千\d]+[章节条]"
 )
-# Page numbers of official documents, such as "— 3 —" or "- 3 -".
-_PAGE_NUMBER = re.compile(r"[-—－–]+\s*\d+\s*[-—－–]+")
+_RUNNING_MAX = 40
+# Page numbers of official documents, such as "— 3 —", "- 3 -" or a number alone on its line;
+# a text layer may also glue one inside a line ("四川―4―省能源局").
+_DASH = r"\-—－–―"
+_PAGE_NUMBER = re.compile(rf"[{_DASH}]+\s*\d+\s*[{_DASH}]+|\d{{1,3}}")
+_INLINE_PAGE_NUMBER = re.compile(
+    rf"(?<![\d{_DASH}])[{_DASH}]\s*\d{{1,3}}\s*[{_DASH}](?![\d{_DASH}])"
+)
 
 
 def _continues_paragraph(previous: str, line: str) -> bool:
@@ -141,6 +144,19 @@ def _join_visual_lines(lines: Iterable[str]) -> list[str]:
     return paragraphs
 
 
+def _running_lines(pages: list[str]) -> set[str]:
+    """Running headers and footers: short lines printed on most pages ("XX市人民政府行政规范性文件")."""
+    if len(pages) < 4:
+        return set()
+    seen = Counter(
+        line
+        for page in pages
+        for line in {line.strip() for line in page.splitlines()}
+        if 0 < len(line) <= _RUNNING_MAX and not _OFFICIAL_NUMBER.match(line)
+    )
+    return {line for line, count in seen.items() if count >= max(3, len(pages) // 2)}
+
+
 def _read_pdf(data: bytes, name: str) -> list[str]:
     try:
         pages = [page.extract_text() or "" for page in PdfReader(io.BytesIO(data)).pages]
@@ -149,7 +165,10 @@ def _read_pdf(data: bytes, name: str) -> list[str]:
     # pypdf reports damaged files through many exception types; all mean the same here.
     except Exception as exc:
         raise DocumentError(f"文件“{name}”已损坏或不是有效的 PDF 文档。") from exc
-    lines = _clean(line for page in pages for line in page.splitlines())
+    running = _running_lines(pages)
+    lines = _clean(
+        line for page in pages for line in page.splitlines() if line.strip() not in running
+    )
     if not lines:
         raise DocumentError(
             f"文件“{name}”没有文字层（可能是扫描件），需要先进行文字识别（OCR）才能读取。"
@@ -157,7 +176,38 @@ def _read_pdf(data: bytes, name: str) -> list[str]:
     blank_pages = sum(not page.strip() for page in pages)
     if blank_pages:
         logger.warning("%s: %d of %d pages have no text layer", name, blank_pages, len(pages))
-    return _join_visual_lines(line for line in lines if not _PAGE_NUMBER.fullmatch(line))
+    return _join_visual_lines(
+        _INLINE_PAGE_NUMBER.sub("", line) for line in lines if not _PAGE_NUMBER.fullmatch(line)
+    )
+
+
+# --- Excel -------------------------------------------------------------------------------------
+
+
+def _cell_text(value: object) -> str:
+    if isinstance(value, dt.datetime | dt.date):
+        return f"{value.year}年{value.month}月{value.day}日"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return "" if value is None else str(value)
+
+
+def _read_xlsx(data: bytes, name: str) -> list[str]:
+    try:
+        workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=False, data_only=True)
+    # A damaged file surfaces as zipfile, lxml, KeyError and other errors; all mean the same.
+    except Exception as exc:
+        raise DocumentError(f"文件“{name}”已损坏或不是有效的 Excel（.xlsx）表格。") from exc
+    blocks: list[str] = []
+    for sheet in workbook.worksheets:
+        rows = [[_cell_text(v) for v in row] for row in sheet.iter_rows(values_only=True)]
+        for merged in sheet.merged_cells.ranges:  # a merged cell's text fills its whole range
+            top = rows[merged.min_row - 1][merged.min_col - 1]
+            for r in range(merged.min_row - 1, min(merged.max_row, len(rows))):
+                for c in range(merged.min_col - 1, min(merged.max_col, len(rows[r]))):
+                    rows[r][c] = top
+        blocks.extend(table_blocks(rows))
+    return blocks
 
 
 # --- HTML --------------------------------------------------------------------------------------
@@ -186,7 +236,7 @@ def _collect_runs(element: Tag, runs: list[list[str]]) -> None:
         if isinstance(child, Tag):
             if child.name == "tr":
                 cells = child.find_all(["td", "th"], recursive=False)
-                runs.extend(([_join_cells(_html_text(cell.get_text()) for cell in cells)], []))
+                runs.extend(([join_cells(_html_text(cell.get_text()) for cell in cells)], []))
             elif child.name in _HTML_BREAKS:
                 runs.append([])
                 _collect_runs(child, runs)
@@ -215,6 +265,7 @@ _READERS: dict[str, Callable[[bytes, str], list[str]]] = {
     ".md": _read_md,
     ".docx": _read_docx,
     ".pdf": _read_pdf,
+    ".xlsx": _read_xlsx,
     ".html": _read_html,
     ".htm": _read_html,
 }
@@ -228,7 +279,7 @@ def read_blocks(path: Path) -> list[str]:
     """Read a document as text blocks.
 
     Args:
-        path: A .txt, .md, .docx, .pdf, .html or .htm file.
+        path: A .txt, .md, .docx, .xlsx, .pdf, .html or .htm file.
 
     Returns:
         The document's blocks (paragraphs, lines, table rows) in reading order, original

@@ -1,7 +1,12 @@
-"""Shared fixtures: settings on tmp_path, a network guard, and the plan ingested once."""
+"""Shared fixtures: settings on tmp_path, a network guard, a fixed clock, and the plan ingested once.
+
+No test reads the machine's calendar: services are built with ``fixed_services`` on a clock the
+test sets (``NOW`` unless it says otherwise), so the suite passes on any date.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 import ipaddress
 import socket
 from pathlib import Path
@@ -10,10 +15,29 @@ import pytest
 
 from assistant.services import Services
 from assistant.settings import Settings
-from policyqa.composition import build_services
+from policyqa.composition import TIMEZONE, build_services
 
 REPO = Path(__file__).resolve().parents[1]
 CORPUS = REPO / "corpus"
+
+
+# A Tuesday in mid-September: no month end, no holiday near; tests about the calendar name theirs.
+NOW = dt.datetime(2026, 9, 15, 10, 0, tzinfo=TIMEZONE)
+
+
+class FixedClock:
+    """A clock that says what the test sets: ``clock.now = …``."""
+
+    def __init__(self, now: dt.datetime = NOW) -> None:
+        self.now = now
+
+    def __call__(self) -> dt.datetime:
+        return self.now
+
+
+def fixed_services(settings: Settings, clock: FixedClock | None = None) -> Services:
+    """The product's services, on ``clock`` (a fixed ``NOW`` by default)."""
+    return build_services(settings, clock=clock or FixedClock())
 
 
 def _is_local(address: object) -> bool:
@@ -65,7 +89,7 @@ def settings(tmp_path: Path, embedding_cache: Path) -> Settings:
 @pytest.fixture(scope="session")
 def plan_services(tmp_path_factory: pytest.TempPathFactory, embedding_cache: Path) -> Services:
     """Services over the county plan, ingested once with the real embedding model."""
-    services = build_services(make_settings(tmp_path_factory.mktemp("plan"), embedding_cache))
+    services = fixed_services(make_settings(tmp_path_factory.mktemp("plan"), embedding_cache))
     report = services.ingest.ingest()
     assert not report.failed, report.failed
     return services

@@ -9,8 +9,8 @@ from fastapi.testclient import TestClient
 from api.app import create_app
 from assistant.services import Services
 from assistant.settings import Settings
-from policyqa.composition import build_services
 from tests.api.conftest import bearer, make_user
+from tests.conftest import fixed_services
 
 
 def test_health_and_readiness(client: TestClient) -> None:
@@ -40,7 +40,7 @@ def test_bad_query_gets_a_chinese_error(client: TestClient) -> None:
 
 
 def test_before_ingest_search_is_503_and_not_ready(settings: Settings) -> None:
-    with TestClient(create_app(build_services(settings), session_secret="s")) as client:
+    with TestClient(create_app(fixed_services(settings), session_secret="s")) as client:
         response = client.get("/api/search", params={"q": "充电桩"})
         assert response.status_code == 503
         assert response.json() == {"error": "索引尚未建立，请稍后再试。"}

@@ -13,8 +13,8 @@ from assistant.answers import AnswerService
 from assistant.conversation import ConversationStore
 from assistant.services import Services
 from policyqa.composition import build_registry
-from tests.conftest import make_settings
-from tests.registry.conftest import FixedClock, sync_plan
+from tests.conftest import FixedClock, make_settings
+from tests.registry.conftest import sync_plan
 
 QUESTION = "这个月有哪些到期事项？"
 

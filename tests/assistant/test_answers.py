@@ -11,8 +11,7 @@ import pytest
 
 from assistant.models import Answer
 from assistant.services import Services
-from policyqa.composition import build_services
-from tests.conftest import make_settings
+from tests.conftest import fixed_services, make_settings
 
 CASES = tomllib.loads(
     (Path(__file__).resolve().parents[1] / "data" / "answer_questions.toml").read_text("utf-8")
@@ -118,7 +117,7 @@ def test_follow_ups_resolve_against_the_previous_turn(plan_services: Services) -
 
 
 def test_public_never_sees_registry_internals(tmp_path: Path, embedding_cache: Path) -> None:
-    services = build_services(make_settings(tmp_path / "data", embedding_cache))
+    services = fixed_services(make_settings(tmp_path / "data", embedding_cache))
     services.ingest.ingest()
     registry = services.registry
     task = registry.tasks(department="林业局")[0]

@@ -20,9 +20,9 @@ from bot.app import PollingBot
 from policyqa.composition import build_engine, build_registry, build_reminders
 from registry.chats import ChatService
 from registry.outbox import Outbox
-from tests.conftest import CORPUS
+from tests.conftest import CORPUS, FixedClock
 from tests.fakes.telegram_api import FakeTelegram
-from tests.registry.conftest import FixedClock, clock, database_url, sync_plan  # noqa: F401
+from tests.registry.conftest import clock, database_url, sync_plan  # noqa: F401
 
 PROBE_CHAT = 999_999  # a private chat whose /help answer shows earlier updates are done
 

@@ -19,8 +19,8 @@ from bot.app import (
     webhook_secret,
 )
 from policyqa.scheduler import start_scheduler
+from tests.conftest import FixedClock
 from tests.fakes.telegram_api import FakeTelegram
-from tests.registry.conftest import FixedClock
 
 sqlite_only = pytest.mark.parametrize("database_url", [None], ids=["sqlite"])
 

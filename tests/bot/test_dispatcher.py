@@ -22,8 +22,9 @@ from bot.dispatcher import Backoff, DispatchReport, OutboxDispatcher
 from policyqa.composition import build_engine, build_registry
 from registry.chats import ChatService
 from registry.outbox import NewMessage, Outbox, OutboxItem
+from tests.conftest import FixedClock
 from tests.fakes.telegram_api import FakeTelegram, Scripted
-from tests.registry.conftest import FixedClock, sync_plan
+from tests.registry.conftest import sync_plan
 
 REPO = Path(__file__).resolve().parents[2]
 sqlite_only = pytest.mark.parametrize("database_url", [None], ids=["sqlite"])

@@ -21,8 +21,8 @@ from bot.app import build_bot
 from bot.dispatcher import OutboxDispatcher
 from policyqa.cli import app as cli_app
 from tests.bot.conftest import polling, say
+from tests.conftest import FixedClock
 from tests.fakes.telegram_api import FakeTelegram
-from tests.registry.conftest import FixedClock
 
 FORESTRY, OFFICE = -1001, -9001
 

@@ -13,8 +13,7 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from assistant.services import Services
-from policyqa.composition import build_services
-from tests.conftest import make_settings
+from tests.conftest import fixed_services, make_settings
 from tests.registry.conftest import _postgres_database, sync_plan
 
 UNLIMITED = "1000000/minute"
@@ -31,7 +30,7 @@ def services_over_the_plan(plan_services: Services, database_url: str) -> Servic
     plan: tests that write to the registry leave the session's plan untouched."""
     plan = plan_services.settings
     settings = make_settings(plan.data_dir, plan.embedding_cache.parent, database_url=database_url)
-    services = build_services(settings)
+    services = fixed_services(settings)
     sync_plan(services.registry)
     return services
 

@@ -20,9 +20,9 @@ from policyqa.composition import build_engine, build_registry, build_services
 from registry import backup
 from registry.accounts import AccountService
 from registry.service import Registry
-from tests.conftest import CORPUS, make_settings
+from tests.conftest import CORPUS, FixedClock, make_settings
 from tests.hardening.conftest import sqlite_url
-from tests.registry.conftest import FixedClock, _postgres_database, sync_plan
+from tests.registry.conftest import _postgres_database, sync_plan
 
 NOW = dt.datetime(2026, 9, 15, 10, 0, tzinfo=dt.UTC)
 

@@ -12,12 +12,12 @@ import pytest
 from PIL import Image
 
 from assistant.services import Services
-from policyqa.composition import build_embedder, build_registry, build_services, build_store
+from policyqa.composition import build_embedder, build_registry, build_store
 from retrieval.embedding import CachedEmbedder
 from retrieval.ingest import parse_source
 from retrieval.loaders import MAX_CHARS, read_blocks
 from retrieval.sources import Source
-from tests.conftest import make_settings
+from tests.conftest import fixed_services, make_settings
 from tests.hardening.conftest import sqlite_url
 
 MANIFEST = """
@@ -139,7 +139,7 @@ def test_bad_files_fail_alone_and_leave_the_index_as_it_was(
     corpus: Path, tmp_path: Path, embedding_cache: Path
 ) -> None:
     settings = make_settings(tmp_path / "data", embedding_cache, corpus_dir=corpus)
-    services = build_services(settings)
+    services = fixed_services(settings)
     services.ingest.ingest()
     before = _catalog(services)
     task_before = services.registry.tasks()

@@ -19,9 +19,8 @@ from sqlalchemy import Engine, event
 from sqlalchemy.engine import make_url
 
 from assistant.services import Services
-from policyqa.composition import build_services
 from tests.api.conftest import PASSWORD, make_user
-from tests.conftest import CORPUS, make_settings
+from tests.conftest import CORPUS, fixed_services, make_settings
 from tests.fakes.servers import free_port
 from tests.fakes.tcp_proxy import TcpProxy
 from tests.hardening.conftest import make_app
@@ -34,7 +33,7 @@ DB_PASSWORD = "db-secret-b7c1"
 def _services(plan_services: Services, database_url: str) -> Services:
     plan = plan_services.settings
     settings = make_settings(plan.data_dir, plan.embedding_cache.parent, database_url=database_url)
-    return build_services(settings)
+    return fixed_services(settings)
 
 
 def _down(response: httpx.Response) -> bool:

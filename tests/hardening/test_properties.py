@@ -12,8 +12,9 @@ import tomllib
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from registry.responsibility import fold, parse_responsibility
+from registry.responsibility import parse_responsibility
 from registry.targets import KINDS, extract_targets
+from registry.units import fold
 from retrieval.clauses import parse_clauses
 from retrieval.lexicon import load_lexicon
 from retrieval.text import normalize

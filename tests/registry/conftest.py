@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 import uuid
 from collections.abc import Iterator
@@ -13,25 +12,17 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from assistant.settings import Settings
-from policyqa.composition import TIMEZONE, build_registry
+from policyqa.composition import build_registry
 from registry.service import Registry
 from retrieval.ingest import parse_source
 from retrieval.loaders import read_blocks
 from retrieval.sources import load_sources
-from tests.conftest import CORPUS
+from tests.conftest import CORPUS, NOW, FixedClock
 
 # The server this machine kind and CI run (trust auth); override for another one.
 ADMIN_URL = os.environ.get(
     "POLICYQA_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
 )
-
-
-class FixedClock:
-    def __init__(self, now: dt.datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> dt.datetime:
-        return self.now
 
 
 def _postgres_database() -> Iterator[str]:
@@ -64,7 +55,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
 
 @pytest.fixture
 def clock() -> FixedClock:
-    return FixedClock(dt.datetime(2026, 9, 15, 10, 0, tzinfo=TIMEZONE))
+    return FixedClock(NOW)
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from policyqa.composition import build_engine
 from registry.chats import BindError, ChatService, NotBound, code_hash
 from registry.models import AuditEntry, BindCode
 from registry.service import Registry
-from tests.registry.conftest import FixedClock
+from tests.conftest import FixedClock
 
 # The database matters little here: SQLite only (PostgreSQL where it does).
 sqlite_only = pytest.mark.parametrize("database_url", [None], ids=["sqlite"])

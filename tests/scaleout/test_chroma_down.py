@@ -16,9 +16,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from assistant.settings import Settings
-from policyqa.composition import build_services
 from policyqa.web import build_web_app
-from tests.conftest import CORPUS
+from tests.conftest import CORPUS, fixed_services
 from tests.fakes.tcp_proxy import TcpProxy
 
 QUESTION = "到2030年要新增多少公用充电桩？"
@@ -47,7 +46,7 @@ def _settings(tmp_path: Path, proxy: TcpProxy, prefix: str) -> Settings:
 
 def test_search_degrades_to_bm25_and_recovers(tmp_path: Path, proxy: TcpProxy) -> None:
     prefix = f"d{uuid.uuid4().hex[:6]}_"
-    services = build_services(_settings(tmp_path, proxy, prefix))
+    services = fixed_services(_settings(tmp_path, proxy, prefix))
     services.ingest.ingest()
     with TestClient(build_web_app(services)) as client:
         healthy = client.post("/api/ask", json={"question": QUESTION}).json()
@@ -77,9 +76,9 @@ def test_search_degrades_to_bm25_and_recovers(tmp_path: Path, proxy: TcpProxy) -
 def test_a_process_started_while_chroma_is_down(tmp_path: Path, proxy: TcpProxy) -> None:
     prefix = f"d{uuid.uuid4().hex[:6]}_"
     settings = _settings(tmp_path, proxy, prefix)
-    build_services(settings).ingest.ingest()
+    fixed_services(settings).ingest.ingest()
     proxy.stop()
-    services = build_services(settings)  # starts: the client connects on first use
+    services = fixed_services(settings)  # starts: the client connects on first use
     with TestClient(build_web_app(services)) as client:
         down = client.post("/api/ask", json={"question": QUESTION})
         assert down.status_code == 503

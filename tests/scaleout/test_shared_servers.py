@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx
 
 from assistant.settings import Settings
-from policyqa.composition import build_services
+from tests.conftest import fixed_services
 from tests.fakes.servers import free_port
 from tests.scaleout.conftest import copy_corpus, node_env
 
@@ -39,8 +39,8 @@ def test_two_nodes_share_index_and_registry(
 ) -> None:
     corpus = copy_corpus(tmp_path)
     prefix = f"t{uuid.uuid4().hex[:6]}_"
-    first = build_services(_settings(tmp_path, chroma_url, postgres_url, prefix, corpus))
-    second = build_services(_settings(tmp_path, chroma_url, postgres_url, prefix, corpus))
+    first = fixed_services(_settings(tmp_path, chroma_url, postgres_url, prefix, corpus))
+    second = fixed_services(_settings(tmp_path, chroma_url, postgres_url, prefix, corpus))
     report = first.ingest.ingest()
     assert report.index.chunks > 20 and not report.failed
     # the other node sees what the first ingested: index from Chroma, ledger from PostgreSQL
@@ -79,7 +79,7 @@ def test_counties_see_their_own_plans_and_the_shared_ones(
             'jurisdiction = "湖南省"\nfile = "province.txt"\n'
         )
     prefix = f"t{uuid.uuid4().hex[:6]}_"
-    xiangyin = build_services(_settings(tmp_path, chroma_url, postgres_url, prefix, corpus))
+    xiangyin = fixed_services(_settings(tmp_path, chroma_url, postgres_url, prefix, corpus))
     xiangyin.ingest.ingest()
     documents = {h.document for h in xiangyin.search.search("充电桩", k=10)}
     assert "示例县碳达峰方案" not in documents
