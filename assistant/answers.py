@@ -476,8 +476,8 @@ class AnswerService:
 
     @staticmethod
     def _task_citation(task: TaskView, quote: str) -> Citation:
-        note = task.text[task.text.rfind("（") :] if "按职责分工负责" in task.text else ""
-        text = quote if not note or note in quote else f"{quote}……{note}"
+        note = f"（{task.note}）" if task.note else ""
+        text = quote if not note or task.note in quote else f"{quote}……{note}"
         return Citation(document=task.document, clause=task.clause, text=text)
 
 

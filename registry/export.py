@@ -12,8 +12,10 @@ from openpyxl.styles import Alignment, Font
 
 from registry.views import TaskView
 
-COLUMNS = ("序号", "文件", "条款", "任务", "牵头单位", "责任单位", "目标指标", "里程碑", "最新进展")
-_WIDTHS = (6, 24, 12, 26, 20, 40, 40, 36, 36)
+COLUMNS = (
+    "序号", "文件", "条款", "任务", "牵头单位", "责任单位", "完成时限", "目标指标", "里程碑", "最新进展",
+)  # fmt: skip
+_WIDTHS = (6, 24, 12, 26, 20, 40, 16, 40, 36, 36)
 # What a spreadsheet would run as a formula rather than show ("=HYPERLINK(…)" in a note).
 _FORMULA = ("=", "+", "-", "@")
 
@@ -45,6 +47,7 @@ def ledger_rows(tasks: Sequence[TaskView]) -> list[tuple[str, ...]]:
             task.title,
             "、".join(task.lead_departments),
             co,
+            task.deadline.text if task.deadline else "",
             targets,
             milestones,
             progress,

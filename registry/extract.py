@@ -32,6 +32,7 @@ class ExtractedTask:
     heading: str
     title: str
     text: str  # the measure's own sentences
+    note: str  # its responsibility note as written, without brackets
     responsibility: Responsibility
     targets: tuple[TargetFact, ...]
     deadline: Deadline | None
@@ -122,6 +123,7 @@ def _task(
         heading=" > ".join(clause.heading_path),
         title=title,
         text=measure.text,
+        note=measure.note.body,
         responsibility=responsibility,
         targets=tuple(extract_targets(measure.text)),
         deadline=measure.note.deadline or deadline_in_text(measure.text),

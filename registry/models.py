@@ -63,6 +63,8 @@ class Task(Base):
     heading: Mapped[str] = mapped_column(String(500), default="")
     title: Mapped[str] = mapped_column(String(300))
     text: Mapped[str] = mapped_column(Text)
+    # the responsibility note as written ("县林业局牵头，县财政局配合"), quoted with the text
+    note: Mapped[str] = mapped_column(Text, default="")
     position: Mapped[int] = mapped_column(Integer, default=0)
     open_ended: Mapped[bool] = mapped_column(Boolean, default=False)
     # the time limit as the text states it: a date (end of the named period), or annual/ongoing

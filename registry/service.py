@@ -228,6 +228,7 @@ class Registry:
         departments: dict[str, Department],
     ) -> None:
         task.heading, task.title, task.text = facts.heading, facts.title, facts.text
+        task.note = facts.note
         task.position, task.open_ended, task.retired = (
             position,
             facts.responsibility.open_ended,
@@ -378,6 +379,7 @@ class Registry:
             heading=task.heading,
             title=task.title,
             text=task.text,
+            note=task.note,
             lead_departments=tuple(k.department.name for k in links if k.role == "lead"),
             co_departments=tuple(k.department.name for k in links if k.role == "co"),
             open_ended=task.open_ended,

@@ -66,7 +66,8 @@ class TaskView:
     clause: str
     heading: str
     title: str
-    text: str
+    text: str  # the measure's own sentences
+    note: str  # its responsibility note as written
     lead_departments: tuple[str, ...]
     co_departments: tuple[str, ...]
     open_ended: bool

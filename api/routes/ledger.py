@@ -34,9 +34,18 @@ class ProgressRequest(BaseModel):
 
 @router.get("/tasks")
 def tasks(
-    services: ServicesDep, _: AccountDep, department: str | None = None
+    services: ServicesDep,
+    _: AccountDep,
+    department: str | None = None,
+    document: Annotated[str | None, Query(description="a document's source id")] = None,
 ) -> list[dict[str, Any]]:
-    return [asdict(t) for t in services.registry.tasks(department=department)]
+    found = services.registry.tasks(department=department, document=document)
+    return [asdict(t) for t in found]
+
+
+@router.get("/documents")
+def documents(services: ServicesDep, _: AccountDep) -> list[dict[str, Any]]:
+    return [asdict(d) for d in services.registry.documents()]
 
 
 @router.get("/tasks/{task_id}")

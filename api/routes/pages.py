@@ -65,6 +65,7 @@ def dashboard(
     account: MaybeAccount,
     services: ServicesDep,
     department: str = "",
+    document: str = "",
     section: str = "",
     view: str = "department",
     overdue_only: bool = False,
@@ -72,8 +73,13 @@ def dashboard(
     if account is None:
         return RedirectResponse("/login?next=/dashboard", status_code=303)
     registry = services.registry
-    every = registry.tasks()
-    tasks = registry.tasks(department=department) if department else every
+    documents = registry.documents()
+    if document not in {d.id for d in documents}:
+        document = ""
+    every = registry.tasks(document=document or None)
+    tasks = (
+        registry.tasks(department=department, document=document or None) if department else every
+    )
     if section:
         tasks = [t for t in tasks if t.clause.startswith(section)]
     if overdue_only:
@@ -108,9 +114,11 @@ def dashboard(
         tasks=tasks,
         statuses=STATUSES,
         departments=[d.name for d in registry.departments() if d.tasks],
+        documents=[d for d in documents if d.tasks],
         sections=sections,
         filters={
             "department": department,
+            "document": document,
             "section": section,
             "view": view,
             "overdue_only": overdue_only,

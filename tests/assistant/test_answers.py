@@ -11,7 +11,8 @@ import pytest
 
 from assistant.models import Answer
 from assistant.services import Services
-from tests.conftest import fixed_services, make_settings
+from policyqa.composition import TIMEZONE
+from tests.conftest import FixedClock, fixed_services, make_settings
 
 CASES = tomllib.loads(
     (Path(__file__).resolve().parents[1] / "data" / "answer_questions.toml").read_text("utf-8")
@@ -154,3 +155,40 @@ def test_empty_and_huge_questions(plan_services: Services) -> None:
     assert "请输入" in plan_services.answers.ask("   ").answer
     huge = plan_services.answers.ask("充电桩" * 50_000)
     assert huge.kind in ("target", "policy", "responsibility")
+
+
+@pytest.mark.parametrize(
+    ("now", "question", "included", "excluded"),
+    [
+        # the 29th of November: a milestone three days on falls in December
+        ("2026-11-29 10:00", "本月有哪些任务到期？", ["2026-11-30"], ["2026-12-02"]),
+        # a Sunday: this week ends today
+        ("2026-11-29 10:00", "本周有哪些任务到期？", ["2026-11-29"], ["2026-11-30"]),
+        # New Year's Eve, late at night in Shanghai (still the 31st; already 15:30 UTC)
+        ("2026-12-31 23:30", "本月有哪些任务到期？", ["2026-12-31"], ["2027-01-01"]),
+        ("2026-12-31 23:30", "今年还有哪些任务到期？", ["2026-12-31"], ["2027-01-01"]),
+        # the end of February, and the eve of the National Day holiday
+        ("2027-02-28 09:00", "本月有哪些任务到期？", ["2027-02-28"], ["2027-03-01"]),
+        ("2026-09-30 18:00", "本月有哪些任务到期？", ["2026-09-30"], ["2026-10-01"]),
+    ],
+)
+def test_due_questions_follow_the_calendar_of_the_day_asked(
+    tmp_path: Path,
+    embedding_cache: Path,
+    now: str,
+    question: str,
+    included: list[str],
+    excluded: list[str],
+) -> None:
+    clock = FixedClock(dt.datetime.fromisoformat(now).replace(tzinfo=TIMEZONE))
+    services = fixed_services(make_settings(tmp_path / "data", embedding_cache), clock)
+    services.ingest.ingest()
+    registry = services.registry
+    task = registry.tasks(department="林业局")[0]
+    for day in included + excluded:
+        registry.add_milestone(
+            task.id, due=dt.date.fromisoformat(day), description=f"节点{day}", actor="专班办公室"
+        )
+    answer = services.answers.ask(question, audience="official").answer
+    assert all(f"节点{day}" in answer for day in included), answer
+    assert not any(f"节点{day}" in answer for day in excluded), answer

@@ -316,8 +316,11 @@ def test_the_export_survives_pasted_text(client: TestClient, office: dict[str, s
         for fmt in ("xlsx", "csv")
     }
     assert [r.status_code for r in exports.values()] == [200, 200]
-    rows = load_workbook(io.BytesIO(exports["xlsx"].content)).active.iter_rows(values_only=True)
-    assert any("第一行第二行 =1+1" in (row[8] or "") for row in rows)
+    header, *rows = load_workbook(io.BytesIO(exports["xlsx"].content)).active.iter_rows(
+        values_only=True
+    )
+    progress = header.index("最新进展")
+    assert any("第一行第二行 =1+1" in (row[progress] or "") for row in rows)
 
 
 def test_the_export_never_holds_a_formula(tmp_path: Path) -> None:

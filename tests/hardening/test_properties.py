@@ -7,6 +7,7 @@ Traditional forms) shuffled with arbitrary text.
 
 from __future__ import annotations
 
+import re
 import tomllib
 
 from hypothesis import HealthCheck, given, settings
@@ -96,7 +97,8 @@ def test_responsibility_names_only_units_in_the_note(note: str) -> None:
     for name in (*found.leads, *found.co):
         assert name.strip(), found
         if name in found.unknown:
-            assert name in note, (name, note)  # kept as written
+            # kept as written, without the line breaks and spaces a PDF puts inside a name
+            assert name in re.sub(r"\s", "", note), (name, note)
         else:
             assert any(alias in written for alias in WRITTEN_AS[name]), (name, note)
     assert not set(found.leads) & set(found.co)

@@ -104,8 +104,8 @@ def test_milestone_progress_due_and_export(cli, tmp_path: Path) -> None:  # type
     sheet = load_workbook(xlsx).active
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[0][:4] == ("序号", "文件", "条款", "任务") and len(rows) == 11
-    forestry = next(r for r in rows if r[2] == "二、（一）4.")
-    assert "完成摸底" in forestry[7] and "摸底过半" in forestry[8]
+    forestry = dict(zip(rows[0], next(r for r in rows if r[2] == "二、（一）4."), strict=True))
+    assert "完成摸底" in forestry["里程碑"] and "摸底过半" in forestry["最新进展"]
 
     path = cli("export", "--format", "csv", "-o", str(tmp_path / "台账.csv")).stdout.strip()
     with open(path, encoding="utf-8-sig") as handle:

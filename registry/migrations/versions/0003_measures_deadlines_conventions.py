@@ -19,6 +19,7 @@ def upgrade() -> None:
         batch.add_column(sa.Column("conventions", sa.JSON(), nullable=False, server_default="[]"))
         batch.add_column(sa.Column("goals", sa.JSON(), nullable=False, server_default="[]"))
     with op.batch_alter_table("tasks") as batch:
+        batch.add_column(sa.Column("note", sa.Text(), nullable=False, server_default=""))
         batch.add_column(sa.Column("deadline_date", sa.Date(), nullable=True))
         batch.add_column(sa.Column("deadline_kind", sa.String(length=10), nullable=True))
         batch.add_column(
@@ -35,7 +36,7 @@ def downgrade() -> None:
     with op.batch_alter_table("milestones") as batch:
         batch.drop_column("origin")
     with op.batch_alter_table("tasks") as batch:
-        for column in ("conventions", "deadline_text", "deadline_kind", "deadline_date"):
+        for column in ("conventions", "deadline_text", "deadline_kind", "deadline_date", "note"):
             batch.drop_column(column)
     with op.batch_alter_table("documents") as batch:
         batch.drop_column("goals")
