@@ -38,6 +38,7 @@ def create_app(
     app.state.limits = RateLimits(public=public_rate_limit, login=login_rate_limit)
     app.state.templates = Jinja2Templates(directory=HERE / "templates")
     app.state.templates.env.globals["streaming"] = streaming
+    app.state.templates.env.globals["texts"] = services.texts
     app.add_middleware(
         SessionMiddleware,
         secret_key=session_secret,

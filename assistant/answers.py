@@ -20,6 +20,7 @@ from assistant.conversation import ConversationStore, Turn
 from assistant.llm import Rephraser
 from assistant.models import Answer, Audience, Citation, Kind
 from assistant.routing import Route, is_follow_up, route
+from assistant.texts import Texts
 from registry.db import DatabaseUnavailable
 from registry.service import Registry
 from registry.views import TargetView, TaskView
@@ -61,8 +62,6 @@ _NOT_METRIC = frozenset(
         "现有",
         "目前",
         "全县",
-        "湘阴县",
-        "湘阴",
         "县",
         "达到",
         "实现",
@@ -94,9 +93,6 @@ _UNIT_ASKED = {
     ),
     "weight": (re.compile(r"多少吨|几吨"), {"吨", "万吨", "吨标准煤", "吨标煤"}),
 }
-_OUT_OF_SCOPE_TEXT = (
-    "抱歉，我是湘阴县“双碳”政策助手，只能回答碳达峰碳中和工作和绿色低碳生活方面的问题。"
-)
 # Refusals and the internal due list keep their fixed wording.
 _REPHRASED = {"department_tasks", "responsibility", "target", "taskforce", "policy", "green_living"}
 _EMPTY_TEXT = "请输入您想了解的问题，例如：县林业局负责哪些任务？"
@@ -130,6 +126,7 @@ class AnswerService:
         tokenizer: Tokenizer,
         conversations: ConversationStore,
         gate: EvidenceGate | None = None,
+        texts: Texts,
         rephraser: Rephraser | None = None,
         county: str | None = None,
         cache: AnswerCache | None = None,
@@ -142,6 +139,8 @@ class AnswerService:
         self._gate = gate or EvidenceGate()
         self._rephraser = rephraser
         self._county = county
+        self._texts = texts
+        self._not_metric = _NOT_METRIC | set(texts.county_words)
 
     def ask(
         self, question: str, *, audience: Audience = "official", conversation_id: str | None = None
@@ -174,6 +173,7 @@ class AnswerService:
             in_domain=in_domain,
             previous=previous.kind if previous else None,
             follow_up=is_follow_up(question, self._tokenizer.tokens(question)),
+            place=self._texts.county_words,
         )
         request = _Request(question, audience, decided, previous, in_domain)
         answer, turn = self._dispatch(request)
@@ -204,7 +204,7 @@ class AnswerService:
     def _dispatch(self, r: _Request) -> tuple[Answer, Turn]:
         kind = r.route.kind
         if kind == "out_of_scope":
-            return Answer(answer=_OUT_OF_SCOPE_TEXT, citations=[], kind=kind), r.turn(kind)
+            return Answer(answer=self._texts.out_of_scope, citations=[], kind=kind), r.turn(kind)
         if kind == "restricted":
             text = "到期事项属于专班内部工作信息，公众渠道不提供；工作人员请登录后查询。"
             return Answer(answer=text, citations=[], kind=kind), r.turn(kind)
@@ -282,7 +282,9 @@ class AnswerService:
 
     def _targets(self, r: _Request, tasks: Sequence[TaskView]) -> tuple[Answer, Turn] | None:
         """Targets of the task(s) the question is about that name what it asks for."""
-        metric_terms = set(self._tokenizer.tokens(self._tokenizer.expand(r.question))) - _NOT_METRIC
+        metric_terms = (
+            set(self._tokenizer.tokens(self._tokenizer.expand(r.question))) - self._not_metric
+        )
         asked_units = {
             u
             for pattern, units in _UNIT_ASKED.values()
@@ -324,7 +326,7 @@ class AnswerService:
 
     def _asks_what_the_text_says(self, r: _Request, hit: SearchHit) -> bool:
         """The passage names what a target question asks about (nearly all its terms)."""
-        terms = set(self._tokenizer.tokens(r.question)) - _NOT_METRIC
+        terms = set(self._tokenizer.tokens(r.question)) - self._not_metric
         if not terms or any(p.search(r.question) for p, _ in _UNIT_ASKED.values()):
             return False
         return len(terms & set(hit.chunk.tokens)) / len(terms) >= _METRIC_COVERAGE
@@ -374,9 +376,9 @@ class AnswerService:
     def _passages(self, r: _Request) -> tuple[Answer, Turn]:
         hits = [h for h in self._search(r, k=8) if self._gate.passes(h)]
         if not hits and not r.in_domain:
-            return Answer(answer=_OUT_OF_SCOPE_TEXT, citations=[], kind="out_of_scope"), r.turn(
-                "out_of_scope"
-            )
+            return Answer(
+                answer=self._texts.out_of_scope, citations=[], kind="out_of_scope"
+            ), r.turn("out_of_scope")
         hits = hits or self._search(r, k=2)
         seen: dict[tuple[str, str], SearchHit] = {}
         for hit in hits:

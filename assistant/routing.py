@@ -7,6 +7,7 @@ answered from the ledger; the rest from retrieved clauses. Pure functions.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from assistant.models import Audience, Kind
@@ -80,7 +81,7 @@ _NO_TOPIC = frozenset(
 )  # what is left of a department question once the department and these words are removed
 _GENERIC = re.compile(
     r"负责|哪些|什么|任务|职责|工作|承担|具体|主要|都|有|的|是|在|方案|中|里|干|做|管|啥|了|要|呢|吗|"
-    r"请问|一下|湘阴|县|[？?！!。，,、\s]"
+    r"请问|一下|县|[？?！!。，,、\s]"
 )
 _OUT_OF_SCOPE = re.compile(
     r"天气|气温|下雨|股票|股市|大盘|基金|彩票|双色球|比分|世界杯|球赛|明星|演唱会|电影|电视剧|八卦|"
@@ -101,10 +102,13 @@ def is_follow_up(question: str, tokens: list[str]) -> bool:
     return len(text) <= 16 and (bool(_FOLLOW_UP.search(text)) or not set(tokens) - _NO_TOPIC)
 
 
-def only_department(question: str, departments: list[str], aliases: list[str]) -> bool:
-    """True when nothing but a department and generic words remains ("县林业局负责哪些任务")."""
+def only_department(
+    question: str, departments: list[str], aliases: list[str], place: Sequence[str] = ()
+) -> bool:
+    """True when nothing but a department, the place's name ("湘阴") and generic words remains
+    ("县林业局负责哪些任务")."""
     rest = normalize(question)
-    for name in sorted((*departments, *aliases), key=len, reverse=True):
+    for name in sorted((*departments, *aliases, *place), key=len, reverse=True):
         rest = rest.replace(normalize(name), "")
     return not _GENERIC.sub("", rest)
 
@@ -118,8 +122,10 @@ def route(
     in_domain: bool,
     previous: Kind | None,
     follow_up: bool,
+    place: Sequence[str] = (),
 ) -> Route:
-    """``follow_up``: the question continues the previous turn (see ``is_follow_up``)."""
+    """``follow_up``: the question continues the previous turn (see ``is_follow_up``);
+    ``place``: how people name the county ("湘阴县", "湘阴")."""
     text = normalize(question)
     follow_up = previous is not None and follow_up
     names = tuple(departments)
@@ -129,7 +135,7 @@ def route(
         return Route("taskforce", names, follow_up)
     if _DUE.search(text):
         return Route("due" if audience == "official" else "restricted", names, follow_up)
-    if departments and only_department(text, departments, aliases_in_question):
+    if departments and only_department(text, departments, aliases_in_question, place):
         return Route("department_tasks", names, follow_up)
     if _RESPONSIBILITY.search(text):
         return Route("responsibility", names, follow_up)

@@ -9,6 +9,7 @@ from assistant.ingest import IngestService
 from assistant.reminders import ReminderPlanner
 from assistant.search import SearchService
 from assistant.settings import Settings
+from assistant.texts import Texts
 from registry.accounts import AccountService
 from registry.chats import ChatService
 from registry.outbox import Outbox
@@ -18,6 +19,7 @@ from registry.service import Registry
 @dataclass(frozen=True)
 class Services:
     settings: Settings
+    texts: Texts
     search: SearchService
     ingest: IngestService
     registry: Registry

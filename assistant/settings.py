@@ -59,6 +59,10 @@ class Settings(BaseSettings):
     # The county this deployment answers for by default; a shared deployment holds several
     # counties' plans, each question sees its county's documents and the shared higher ones.
     county: str = "湘阴县"
+    # The plan the assistant is about, as its welcome and page footer name it (default: the
+    # county's own document in the manifest), and the assistant's name (default: "<county>“双碳”政策助手").
+    plan_title: str = ""
+    assistant_name: str = ""
     data_dir: Path = Path("data")
     corpus_dir: Path = Path("corpus")
     database_url: str | None = None

@@ -50,7 +50,6 @@ COMMANDS = (
     ("mute", "暂停到期提醒"),
     ("unmute", "恢复到期提醒"),
 )
-WELCOME = "您好！我是湘阴县“双碳”政策助手，可以回答《落实好重“双碳”促转型的任务实施方案》和绿色低碳生活方面的问题，回答都注明所依据的文件和条款。"
 HELP = "\n".join(
     [
         "直接发送问题即可，例如：县林业局负责哪些任务？到2030年要新增多少公用充电桩？",
@@ -116,7 +115,7 @@ async def _binding(update: Update, context: BotContext) -> ChatView | None:
 
 # -- commands ------------------------------------------------------------------------------------
 async def handle_start(update: Update, context: BotContext) -> None:
-    await _reply(update, fmt.text_messages(f"{WELCOME}\n\n{HELP}"))
+    await _reply(update, fmt.text_messages(f"{context.services.texts.welcome}\n\n{HELP}"))
 
 
 async def handle_help(update: Update, context: BotContext) -> None:

@@ -18,6 +18,7 @@ from assistant.reminders import ReminderPlanner
 from assistant.search import SearchService
 from assistant.services import Services
 from assistant.settings import Settings
+from assistant.texts import Texts, build_texts
 from registry.accounts import AccountService
 from registry.chats import ChatService
 from registry.db import database_url, make_engine, migrate_when_reachable
@@ -33,6 +34,7 @@ from retrieval.fusion import FusionWeights
 from retrieval.ingest import Ingestor
 from retrieval.lexicon import load_departments, load_lexicon
 from retrieval.search import Searcher
+from retrieval.sources import load_sources
 from retrieval.store import ChunkStore, make_chroma_client
 from retrieval.tokenizer import Tokenizer
 
@@ -80,7 +82,16 @@ def build_reminders(
     )
 
 
-def build_rephraser(settings: Settings, tokenizer: Tokenizer) -> Rephraser | None:
+def build_texts_for(settings: Settings) -> Texts:
+    return build_texts(
+        county=settings.county,
+        plan_title=settings.plan_title,
+        assistant_name=settings.assistant_name,
+        sources=load_sources(settings.manifest),
+    )
+
+
+def build_rephraser(settings: Settings, tokenizer: Tokenizer, texts: Texts) -> Rephraser | None:
     if not settings.llm_base_url:
         return None
     model = build_chat_model(
@@ -89,7 +100,9 @@ def build_rephraser(settings: Settings, tokenizer: Tokenizer) -> Rephraser | Non
         api_key=settings.llm_api_key,
         timeout=settings.llm_timeout,
     )
-    return Rephraser(model, tokenizer, timeout=settings.llm_timeout)
+    return Rephraser(
+        model, tokenizer, timeout=settings.llm_timeout, system_prompt=texts.system_prompt
+    )
 
 
 def build_store(settings: Settings, embedder: CachedEmbedder) -> ChunkStore:
@@ -122,8 +135,10 @@ def build_services(settings: Settings, *, clock: Clock = shanghai_now) -> Servic
     engine = build_engine(settings)
     registry = build_registry(settings, clock=clock, engine=engine)
     chats, outbox = ChatService(engine, clock=clock), Outbox(engine, clock=clock)
+    texts = build_texts_for(settings)
     return Services(
         settings=settings,
+        texts=texts,
         search=SearchService(searcher, county=settings.county),
         ingest=IngestService(
             ingestor,
@@ -139,7 +154,8 @@ def build_services(settings: Settings, *, clock: Clock = shanghai_now) -> Servic
             registry=registry,
             tokenizer=tokenizer,
             conversations=ConversationStore(),
-            rephraser=build_rephraser(settings, tokenizer),
+            texts=texts,
+            rephraser=build_rephraser(settings, tokenizer, texts),
             county=settings.county,
             cache=AnswerCache(size=settings.answer_cache_size)
             if settings.answer_cache_size

@@ -35,6 +35,7 @@ def answers(plan_services: Services, tmp_path: Path, clock: FixedClock) -> Answe
         registry=registry,
         tokenizer=core._tokenizer,
         conversations=ConversationStore(),
+        texts=plan_services.texts,
         cache=AnswerCache(size=16),
         county=plan_services.settings.county,
     )

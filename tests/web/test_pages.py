@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -34,6 +35,9 @@ def browser() -> Iterator[Browser]:
     with sync_playwright() as playwright:
         launched = playwright.chromium.launch(
             executable_path=CHROMIUM,
+            # the browser runs on the machine's clock: `make test-dates` moves the product's
+            # clock with libfaketime, under which Chromium does not start
+            env={k: v for k, v in os.environ.items() if k not in ("LD_PRELOAD", "FAKETIME")},
             args=[
                 "--no-sandbox",
                 "--disable-gpu",
