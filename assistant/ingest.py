@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from registry.service import Registry
+from registry.service import Registry, RegistryError
 from registry.views import SyncReport
 from retrieval.clauses import ParsedDocument
 from retrieval.ingest import IngestItem, Ingestor, IngestReport, parse_source
@@ -85,6 +85,17 @@ class IngestService:
                 outcome.registry.append(report)
                 outcome.notices.extend(_notices(report, document.title, named=bool(paths)))
         return outcome
+
+    def remove(self, source_id: str, *, actor: str) -> tuple[bool, int]:
+        """Take a document out of search and the ledger: (was it indexed, tasks retired)."""
+        indexed = bool(self._ingestor.remove([source_id]))
+        try:
+            tasks = self._registry.remove_document(source_id, actor=actor)
+        except RegistryError:
+            if not indexed:
+                raise
+            tasks = 0  # a guide: indexed for search, never in the ledger
+        return indexed, tasks
 
     def _is_own(self, source: Source, document: ParsedDocument) -> bool:
         """Whether a document is the county's own, so that the alias table names its units."""

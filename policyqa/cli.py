@@ -19,6 +19,7 @@ from policyqa.composition import build_services
 from policyqa.registry_cli import register
 from policyqa.usage import explain, is_usage_error
 from registry.db import DatabaseUnavailable
+from registry.service import RegistryError
 from retrieval.search import IndexNotReady, IndexUnavailable
 from retrieval.sources import ManifestError
 from retrieval.store import CHROMA_UNREACHABLE
@@ -72,6 +73,25 @@ def ingest(
     typer.echo(report.summary())
     if report.failed:
         raise typer.Exit(code=1)
+
+
+@app.command()
+def remove(
+    source_id: Annotated[str, typer.Argument(help="文档的来源编号（policyqa documents 可查）")],
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="不再确认")] = False,
+) -> None:
+    """从检索和任务台账中移除一份文档；其他文档不受影响，里程碑和进展保留（重新入库即恢复）。"""
+    services = build_services(Settings())
+    if not yes:
+        typer.confirm(f"将从检索和台账中移除文档 {source_id}，是否继续？", abort=True)
+    try:
+        indexed, tasks = services.ingest.remove(source_id, actor="命令行")
+    except RegistryError as exc:
+        raise _fail(str(exc)) from None
+    except CHROMA_UNREACHABLE as exc:
+        raise _fail(f"检索服务（Chroma）暂时无法连接，未作改动：{exc}") from None
+    where = "检索和台账" if indexed else "台账"
+    typer.echo(f"已从{where}中移除文档 {source_id}：任务 {tasks} 项已停用（里程碑和进展保留）。")
 
 
 @app.command()

@@ -35,6 +35,8 @@ class Document(Base):
     level: Mapped[str] = mapped_column(String(10))
     content_hash: Mapped[str] = mapped_column(String(64))
     synced_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    # removed by the office: its tasks are retired (office data kept), it is listed no more
+    retired: Mapped[bool] = mapped_column(Boolean, default=False)
     # conventions the document states once ("排在第一位的为牵头单位"), applied to its tasks
     conventions: Mapped[list[str]] = mapped_column(default=list)
     # the document's own targets (主要目标), as extracted: [{text, metric, value, unit, kind, year}]

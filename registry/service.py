@@ -158,6 +158,7 @@ class Registry:
                 row = Document(id=source_id)
                 session.add(row)
             row.title, row.level, row.content_hash, row.synced_at = title, level, digest, audit.at
+            row.retired = False
             row.conventions = list(extraction.conventions)
             row.goals = [asdict(goal) for goal in extraction.targets]
             departments = self._department_rows(session)
@@ -342,8 +343,31 @@ class Registry:
                     conventions=tuple(d.conventions or ()),
                     goals=tuple(d.goals or ()),
                 )
-                for d in session.scalars(select(Document).order_by(Document.id))
+                for d in session.scalars(
+                    select(Document).where(Document.retired.is_(False)).order_by(Document.id)
+                )
             )
+
+    def remove_document(self, source_id: str, *, actor: str) -> int:
+        """Take a document out of the ledger: its tasks are retired (their milestones and
+        progress kept, back if it is ingested again); no other document is touched."""
+        with self._write(actor, "remove") as audit:
+            row = audit.session.get(Document, source_id)
+            if row is None or row.retired:
+                raise RegistryError(f"台账中没有文档 {source_id}")
+            tasks = list(
+                audit.session.scalars(
+                    select(Task).where(Task.document_id == source_id, Task.retired.is_(False))
+                )
+            )
+            for task in tasks:
+                task.retired = True
+            row.retired, row.content_hash = True, ""  # an ingest brings it back
+            force = audit.session.get(TaskForceRecord, source_id)
+            if force is not None:
+                audit.session.delete(force)
+            audit.record("document", source_id, {"tasks": len(tasks)}, {"retired": True})
+        return len(tasks)
 
     def _load_tasks(self, include_retired: bool) -> tuple[TaskView, ...]:
         with self._sessions() as session:

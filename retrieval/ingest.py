@@ -107,6 +107,20 @@ class Ingestor:
         report.seconds = time.perf_counter() - started
         return report
 
+    def remove(self, source_ids: Sequence[str]) -> list[str]:
+        """Drop documents from the index: a new generation without them, published in one step."""
+        state = self._store.state()
+        current = dict(state.documents) if state else {}
+        gone = [sid for sid in dict.fromkeys(source_ids) if sid in current]
+        if state is None or not gone:
+            return []
+        generation = self._store.new_generation()
+        kept = {sid: entry for sid, entry in current.items() if sid not in gone}
+        self._store.copy_documents(state.generation, generation, list(kept))
+        self._store.add(generation, [], [])  # the collection exists even when nothing is kept
+        self._store.publish(CatalogState(generation=generation, documents=kept))
+        return gone
+
     def _hash(self, source: Source, blocks: list[str]) -> str:
         digest = hashlib.sha256(f"{PIPELINE_VERSION}|{self._chunk_chars}|{source!r}".encode())
         for block in blocks:

@@ -11,7 +11,10 @@ from tests.conftest import CORPUS, fixed_services, make_settings
 
 def test_the_county_plan_names_itself_from_the_manifest() -> None:
     texts = build_texts(
-        county="湘阴县", plan_title="", assistant_name="", sources=load_sources(CORPUS / "sources.toml")
+        county="湘阴县",
+        plan_title="",
+        assistant_name="",
+        sources=load_sources(CORPUS / "sources.toml"),
     )
     assert texts.assistant_name == "湘阴县“双碳”政策助手"
     assert "《落实好重“双碳”促转型的任务实施方案》" in texts.welcome

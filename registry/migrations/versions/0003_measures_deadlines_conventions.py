@@ -16,6 +16,9 @@ depends_on = None
 
 def upgrade() -> None:
     with op.batch_alter_table("documents") as batch:
+        batch.add_column(
+            sa.Column("retired", sa.Boolean(), nullable=False, server_default=sa.false())
+        )
         batch.add_column(sa.Column("conventions", sa.JSON(), nullable=False, server_default="[]"))
         batch.add_column(sa.Column("goals", sa.JSON(), nullable=False, server_default="[]"))
     with op.batch_alter_table("tasks") as batch:
@@ -41,3 +44,4 @@ def downgrade() -> None:
     with op.batch_alter_table("documents") as batch:
         batch.drop_column("goals")
         batch.drop_column("conventions")
+        batch.drop_column("retired")
