@@ -12,19 +12,26 @@ import datetime as dt
 import logging
 import re
 from collections.abc import Callable, Hashable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TypeVar
 
 from assistant.answer_cache import AnswerCache
 from assistant.conversation import ConversationStore, Turn
 from assistant.llm import Rephraser
 from assistant.models import Answer, Audience, Citation, Kind
-from assistant.routing import Route, is_follow_up, route
+from assistant.routing import Route, is_follow_up, route, scope_of
 from assistant.texts import Texts
 from registry.db import DatabaseUnavailable
 from registry.service import Registry
 from registry.views import TargetView, TaskView
-from retrieval.search import IndexNotReady, IndexUnavailable, Searcher, SearchFilter, SearchHit
+from retrieval.search import (
+    IndexNotReady,
+    IndexUnavailable,
+    Searcher,
+    SearchFilter,
+    SearchHit,
+    SearchResults,
+)
 from retrieval.text import split_sentences
 from retrieval.tokenizer import Tokenizer
 
@@ -106,6 +113,10 @@ def chinese_count(n: int) -> str:
     return f"{'' if tens == 1 else _CN_DIGITS[tens]}十{_CN_DIGITS[ones] if ones else ''}"
 
 
+# How an answer names a higher level's document: 根据国家《…》, 根据省级《…》.
+_LEVEL_NAMES = {"国家": "国家", "省": "省级", "市": "市级"}
+
+
 @dataclass(frozen=True)
 class EvidenceGate:
     """A hit is evidence when it shares most of the question's terms or is close in meaning."""
@@ -129,8 +140,10 @@ class AnswerService:
         texts: Texts,
         rephraser: Rephraser | None = None,
         county: str | None = None,
+        laws: tuple[str, ...] = (),
         cache: AnswerCache | None = None,
     ) -> None:
+        """``laws``: the source ids of the laws and regulations in the corpus."""
         self._cache = cache
         self._searcher = searcher
         self._registry = registry
@@ -140,6 +153,7 @@ class AnswerService:
         self._rephraser = rephraser
         self._county = county
         self._texts = texts
+        self._laws = laws
         self._not_metric = _NOT_METRIC | set(texts.county_words)
 
     def ask(
@@ -391,15 +405,25 @@ class AnswerService:
             ):
                 continue
             quote = (
-                hit.chunk.text
-                if len(hit.chunk.text) <= _WHOLE_QUOTE
-                else self._best_sentences(hit.chunk.text, r.search_query, limit=2)
-            )
-            lines.append(
-                f"根据《{hit.chunk.document}》{hit.chunk.clause}（{hit.chunk.title}）：{quote}"
-            )
+                (
+                    hit.chunk.text
+                    if len(hit.chunk.text) <= _WHOLE_QUOTE
+                    else self._best_sentences(hit.chunk.text, r.search_query, limit=2)
+                )
+                .removeprefix(hit.chunk.clause)
+                .strip()
+            )  # "第一百一十九条 违反本法…" cites itself
+            level = _LEVEL_NAMES.get(hit.chunk.level, "")
+            # an article's "title" is only its opening words: 第一百一十九条 is the citation
+            title = "" if hit.chunk.clause.endswith("条") else f"（{hit.chunk.title}）"
+            lines.append(f"根据{level}《{hit.chunk.document}》{hit.chunk.clause}{title}：{quote}")
             citations.append(
-                Citation(document=hit.chunk.document, clause=hit.chunk.clause, text=quote)
+                Citation(
+                    document=hit.chunk.document,
+                    clause=hit.chunk.clause,
+                    text=quote,
+                    level=hit.chunk.level,
+                )
             )
             # a guide section names the plan clause it rests on: cite that clause too
             for task in (tasks.get(key) for key in _basis(hit.chunk.responsibility)):
@@ -438,10 +462,25 @@ class AnswerService:
             return unavailable
 
     def _search(self, r: _Request, *, k: int) -> list[SearchHit]:
-        """Officials get the official texts; the public also our plain-language guide."""
+        """Officials get the official texts; the public also our plain-language guide.
+
+        A question about the law (罚款, 处罚, 违法, 法律 …) searches the laws and regulations first;
+        one naming the nation or the province, that level's documents first (then every level).
+        Any other question is a county question: the county's own documents answer it."""
         kinds = ("policy", "guide") if r.audience == "public" else ("policy",)
-        filters = SearchFilter(kinds=kinds, county=self._county)
-        hits = self._searcher.search(r.search_query, k=k, filters=filters)
+        base = SearchFilter(kinds=kinds, county=self._county)
+        scope = scope_of(r.question)
+        if scope == "law" and self._laws:
+            tries = [replace(base, source_ids=self._laws), base]
+        elif scope in ("国家", "省"):
+            tries = [replace(base, level=scope), base]
+        else:
+            tries = [replace(base, level="县")]
+        hits = SearchResults()
+        for filters in tries:
+            hits = self._searcher.search(r.search_query, k=k, filters=filters)
+            if any(self._gate.passes(hit) for hit in hits[:3]):
+                break
         if hits.degraded and "search_degraded" not in r.warnings:
             r.warnings.append("search_degraded")  # keyword search only: the vector store is down
         return hits

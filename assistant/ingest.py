@@ -73,7 +73,7 @@ class IngestService:
         outcome = IngestOutcome(self._ingestor.ingest(items, progress=progress))
         failed = {path for path, _ in outcome.index.failed}
         for item in items:
-            if str(item.path) not in failed and item.source.kind == "policy":
+            if str(item.path) not in failed and item.source.kind == "policy" and item.source.ledger:
                 document = parse_source(read_blocks(item.path), item.source)
                 report = self._registry.sync_document(
                     source_id=item.source.id,
@@ -85,6 +85,11 @@ class IngestService:
                 outcome.registry.append(report)
                 outcome.notices.extend(_notices(report, document.title, named=bool(paths)))
         return outcome
+
+    def write_vectors(self) -> tuple[Path, int]:
+        """The corpus's vectors as a seed file (``corpus/vectors/``), so that a fresh install
+        ingests without waiting for the embedding model."""
+        return self._ingestor.write_seeds(self._items(None, None), self._corpus_dir / "vectors")
 
     def remove(self, source_id: str, *, actor: str) -> tuple[bool, int]:
         """Take a document out of search and the ledger: (was it indexed, tasks retired)."""

@@ -25,6 +25,7 @@ class Citation(BaseModel):
     document: str
     clause: str
     text: str = Field(description="the quoted original text")
+    level: str = Field("", description="the document's level: 国家 / 省 / 市 / 县")
 
 
 class Answer(BaseModel):

@@ -113,6 +113,24 @@ def only_department(
     return not _GENERIC.sub("", rest)
 
 
+# Questions about what the law says, or what the nation or the province requires: answered from
+# those texts, not from the county's ledger.
+_ABOUT_LAW = re.compile(r"罚款|罚多少|处罚|违法|犯法|法律|法规|条例|依法|哪条法|法律责任")
+# 国家级/省级 name an award or a park's grade ("省级零碳园区"), not whose text is asked for.
+_ABOUT_LEVEL = (
+    ("国家", re.compile(r"国家(?!级)|国务院|党中央|中央(?:要求|规定|文件)")),
+    ("省", re.compile(r"省里|全省|湖南省(?!级)|湖南(?!省)|省委|省政府|省上")),
+)
+
+
+def scope_of(question: str) -> str | None:
+    """ "law", "国家" or "省" for a question about that level's texts; None for the county's."""
+    text = normalize(question)
+    if _ABOUT_LAW.search(text):
+        return "law"
+    return next((level for level, words in _ABOUT_LEVEL if words.search(text)), None)
+
+
 def route(
     question: str,
     *,
@@ -137,6 +155,8 @@ def route(
         return Route("due" if audience == "official" else "restricted", names, follow_up)
     if departments and only_department(text, departments, aliases_in_question, place):
         return Route("department_tasks", names, follow_up)
+    if scope_of(text) and not departments:
+        return Route("green_living" if audience == "public" else "policy", names, follow_up)
     if _RESPONSIBILITY.search(text):
         return Route("responsibility", names, follow_up)
     if _TARGET.search(text):

@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from pydantic import BaseModel
 
-from retrieval.search import Searcher, SearchFilter
+from assistant.routing import scope_of
+from retrieval.search import Searcher, SearchFilter, SearchHit
+
+# Without a level asked for, the county's own texts rank first: another level's hit counts this
+# much of its score (and a law's, for a question about the law, all of it).
+OTHER_LEVEL_PRIOR = 0.5
+# A hit of the preferred level sharing this share of the query's terms goes before the others.
+RELEVANT_COVERAGE = 0.2
 
 
 class Hit(BaseModel):
@@ -15,6 +24,7 @@ class Hit(BaseModel):
     score: float
     source_id: str
     responsibility: str = ""
+    level: str = ""
 
 
 class SearchService:
@@ -37,7 +47,9 @@ class SearchService:
         county: str | None = None,
     ) -> list[Hit]:
         """Official documents by default; ``include_guides`` adds our plain-language guides.
-        ``county`` (default: the deployment's) scopes county-level documents."""
+        ``county`` (default: the deployment's) scopes county-level documents. Unless a level or
+        a document is asked for, the county's texts come first for a county question, the laws
+        for a question about the law, the nation's or the province's when the query names them."""
         filters = SearchFilter(
             source_id=source_id,
             level=level,
@@ -54,6 +66,21 @@ class SearchService:
                 score=round(h.score, 4),
                 source_id=h.chunk.source_id,
                 responsibility=h.chunk.responsibility,
+                level=h.chunk.level,
             )
-            for h in self._searcher.search(query, k=k, filters=filters)
+            for h in self._ranked(query, k, filters)
         ]
+
+    def _ranked(self, query: str, k: int, filters: SearchFilter) -> list[SearchHit]:
+        if filters.level or filters.source_id:
+            return list(self._searcher.search(query, k=k, filters=filters))
+        scope = scope_of(query)
+        preferred = {"law": "国家", None: "县"}.get(scope, scope)
+        first = list(self._searcher.search(query, k=k, filters=replace(filters, level=preferred)))
+        hits = self._searcher.search(query, k=max(4 * k, 20), filters=filters)
+        relevant = [h for h in first if h.coverage >= RELEVANT_COVERAGE]
+        rest = sorted(
+            (h for h in hits if h not in relevant),
+            key=lambda h: -h.score * (1.0 if h.chunk.level == preferred else OTHER_LEVEL_PRIOR),
+        )
+        return (relevant + rest)[:k]

@@ -75,6 +75,13 @@ def ingest(
         raise typer.Exit(code=1)
 
 
+@app.command(hidden=True)
+def vectors() -> None:
+    """（维护）把语料全部分块的向量写入 corpus/vectors/，随代码发布，新装免去向量化等待。"""
+    path, count = build_services(Settings()).ingest.write_vectors()
+    typer.echo(f"已写出 {count} 个分块的向量：{path}")
+
+
 @app.command()
 def remove(
     source_id: Annotated[str, typer.Argument(help="文档的来源编号（policyqa documents 可查）")],

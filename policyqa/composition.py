@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from functools import partial
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
@@ -45,6 +46,11 @@ TIMEZONE = ZoneInfo("Asia/Shanghai")
 
 def shanghai_now() -> dt.datetime:
     return dt.datetime.now(TIMEZONE)
+
+
+def seed_files(settings: Settings) -> list[Path]:
+    """The corpus's shipped vectors (``corpus/vectors/*.npz``), one file per embedding model."""
+    return sorted((settings.corpus_dir / "vectors").glob("*.npz"))
 
 
 def build_embedder(settings: Settings) -> Embedder:
@@ -128,6 +134,7 @@ def build_searcher(
 
 def build_services(settings: Settings, *, clock: Clock = shanghai_now) -> Services:
     embedder = CachedEmbedder(build_embedder(settings), settings.embedding_cache)
+    embedder.load_seeds(seed_files(settings))
     tokenizer = Tokenizer(load_lexicon(settings.corpus_dir))
     store = build_store(settings, embedder)
     searcher = build_searcher(settings, store, tokenizer, embedder)
@@ -136,6 +143,7 @@ def build_services(settings: Settings, *, clock: Clock = shanghai_now) -> Servic
     registry = build_registry(settings, clock=clock, engine=engine)
     chats, outbox = ChatService(engine, clock=clock), Outbox(engine, clock=clock)
     texts = build_texts_for(settings)
+    sources = load_sources(settings.manifest)
     return Services(
         settings=settings,
         texts=texts,
@@ -157,6 +165,7 @@ def build_services(settings: Settings, *, clock: Clock = shanghai_now) -> Servic
             texts=texts,
             rephraser=build_rephraser(settings, tokenizer, texts),
             county=settings.county,
+            laws=tuple(s.id for s in sources.values() if s.file and s.is_law),
             cache=AnswerCache(size=settings.answer_cache_size)
             if settings.answer_cache_size
             else None,

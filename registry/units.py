@@ -25,8 +25,10 @@ Resolver = Callable[[str], str | None]
 
 # Brackets plans use around notes and qualifiers, each folded to ( or ).
 _OPENERS, _CLOSERS = "(【〔[〈［｛{", ")】〕]〉］｝}"
-_BRACKETS = str.maketrans(_OPENERS, "(" * len(_OPENERS)) | str.maketrans(
-    _CLOSERS, ")" * len(_CLOSERS)
+_BRACKETS = (
+    str.maketrans(_OPENERS, "(" * len(_OPENERS))
+    | str.maketrans(_CLOSERS, ")" * len(_CLOSERS))
+    | str.maketrans({"∶": ":"})  # U+2236, written for a colon in some documents
 )
 _LIST_SEPARATORS = "、,;。 \t"  # not a line break: a PDF may break a name across lines
 _OPEN_ENDED = re.compile(
@@ -60,7 +62,8 @@ def _t2s() -> opencc.OpenCC:
 
 
 def fold(text: str) -> str:
-    """``text`` in Simplified, half-width characters, every kind of bracket as ( ), same length.
+    """``text`` in Simplified, half-width characters, every kind of bracket as ( ) and of colon as
+    :, with the same length.
 
     Each character is folded on its own (NFKC, then Traditional → Simplified), so an index into
     the folded text is an index into ``text``: match on the fold, slice the original.

@@ -120,7 +120,8 @@ def parse_clauses(blocks: list[str], *, title: str = "") -> ParsedDocument:
             stack.pop()
         parent = stack[-1] if stack else None
         clause_title = _title_of(rest)
-        label = (parent.label if parent else "") + marker
+        # An article (第X条) is numbered through the whole law and cited alone: 第一百一十九条.
+        label = marker if marker.endswith("条") else (parent.label if parent else "") + marker
         seen[label] = seen.get(label, 0) + 1
         if seen[label] > 1:
             # Numbering that starts again (an annex, a second part) must not reuse a label: a

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import io
 import logging
 import sqlite3
 import threading
@@ -19,6 +20,8 @@ from typing import Protocol
 import numpy as np
 
 logger = logging.getLogger(__name__)
+# A seed file's probe, embedded again, must give (nearly) the same unit vector.
+_SEED_AGREEMENT = 0.999
 
 
 class Embedder(Protocol):
@@ -94,6 +97,7 @@ class CachedEmbedder:
             " model TEXT NOT NULL, digest TEXT NOT NULL, vector BLOB NOT NULL,"
             " PRIMARY KEY (model, digest))"
         )
+        self._db.execute("CREATE TABLE IF NOT EXISTS seeds (digest TEXT PRIMARY KEY)")
         self._lock = threading.Lock()
         self.embed_query = functools.lru_cache(maxsize=4096)(self._embed_query)
 
@@ -139,6 +143,55 @@ class CachedEmbedder:
         if not texts:
             return np.zeros((0, 0), dtype=np.float32)
         return np.stack([known[d] for d in digests])
+
+    def load_seeds(self, paths: Sequence[Path]) -> int:
+        """Copy the vectors of seed files made with this model into the cache; returns how many.
+
+        A seed file (``write_seeds``) names its model and carries a probe text with its vector:
+        the probe is embedded again here, so a file from another model or build is ignored.
+        Each file is imported once (its hash is remembered).
+        """
+        added = 0
+        for path in paths:
+            data = path.read_bytes()
+            file_digest = hashlib.sha256(data).hexdigest()
+            with self._lock:
+                seen = self._db.execute(
+                    "SELECT 1 FROM seeds WHERE digest = ?", (file_digest,)
+                ).fetchone()
+            if seen:
+                continue
+            with np.load(io.BytesIO(data)) as seed:
+                if str(seed["model"]) != self.name:
+                    continue
+                probe = self._inner.embed_passages([str(seed["probe_text"])])[0]
+                if float(np.dot(probe, seed["probe_vector"])) < _SEED_AGREEMENT:
+                    logger.warning("%s: vectors of another build of %s; ignored", path, self.name)
+                    continue
+                rows = [
+                    (self.name, digest.decode(), vector.astype(np.float32).tobytes())
+                    for digest, vector in zip(seed["digests"], seed["vectors"], strict=True)
+                ]
+            with self._lock, self._db:
+                self._db.executemany("INSERT OR IGNORE INTO embeddings VALUES (?, ?, ?)", rows)
+                self._db.execute("INSERT OR IGNORE INTO seeds VALUES (?)", (file_digest,))
+            added += len(rows)
+        return added
+
+    def write_seeds(self, path: Path, texts: Sequence[str]) -> int:
+        """Write the vectors of ``texts`` (embedding what the cache lacks) as a seed file."""
+        unique = list(dict.fromkeys(texts))
+        vectors = self.embed_passages(unique)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        np.savez_compressed(
+            path,
+            model=np.array(self.name),
+            digests=np.array([self._digest(t).encode() for t in unique], dtype="S64"),
+            vectors=vectors.astype(np.float32),
+            probe_text=np.array(unique[0]),
+            probe_vector=vectors[0],
+        )
+        return len(unique)
 
     def _embed_query(self, text: str) -> np.ndarray:
         vector = self._inner.embed_query(text)

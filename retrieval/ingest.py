@@ -27,7 +27,7 @@ from retrieval.tokenizer import Tokenizer
 logger = logging.getLogger(__name__)
 
 # Bump when parsing or chunking changes, so that unchanged files are indexed again.
-PIPELINE_VERSION = "4"
+PIPELINE_VERSION = "5"
 
 
 @dataclass(frozen=True)
@@ -106,6 +106,17 @@ class Ingestor:
         report.chunks = sum(e.chunks for e in final.values())
         report.seconds = time.perf_counter() - started
         return report
+
+    def write_seeds(self, items: Sequence[IngestItem], folder: Path) -> tuple[Path, int]:
+        """Write the vectors of every chunk of ``items`` as a seed file shipped with the corpus,
+        named after the embedding model."""
+        texts = [
+            text
+            for item in items
+            for text in self._prepare(item.source, read_blocks(item.path), "").indexed_texts
+        ]
+        path = folder / f"{self._embedder.name.replace('/', '_')}.npz"
+        return path, self._embedder.write_seeds(path, texts)
 
     def remove(self, source_ids: Sequence[str]) -> list[str]:
         """Drop documents from the index: a new generation without them, published in one step."""

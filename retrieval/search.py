@@ -45,6 +45,7 @@ class SearchFilter:
     clause_prefix: str | None = None
     kinds: tuple[str, ...] | None = None
     county: str | None = None
+    source_ids: tuple[str, ...] | None = None  # any of these documents
 
     def where(self) -> dict | None:
         terms: list[dict] = [
@@ -52,6 +53,8 @@ class SearchFilter:
             for key, value in (("source_id", self.source_id), ("level", self.level))
             if value
         ]
+        if self.source_ids is not None:
+            terms.append({"source_id": {"$in": list(self.source_ids)}})
         if self.kinds is not None:
             terms.append({"kind": {"$in": list(self.kinds)}})
         if self.county:
@@ -66,6 +69,7 @@ class SearchFilter:
     def admits(self, chunk: StoredChunk) -> bool:
         return (
             (not self.source_id or chunk.source_id == self.source_id)
+            and (self.source_ids is None or chunk.source_id in self.source_ids)
             and (not self.level or chunk.level == self.level)
             and (not self.clause_prefix or chunk.clause.startswith(self.clause_prefix))
             and (self.kinds is None or chunk.kind in self.kinds)

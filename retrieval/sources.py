@@ -27,6 +27,19 @@ class Source:
     file: str = ""
     note: str = ""
     kind: str = "policy"
+    # false for a text above the plan (a national plan, a law): searched and cited, but its notes
+    # are not read into the county's task ledger
+    ledger: bool = True
+    complete: bool = True  # false: the text we hold stops short of the official one (see note)
+
+    @property
+    def is_law(self) -> bool:
+        """A law or regulation (…法, …条例), cited by article: 《…大气污染防治法》第一百一十九条."""
+        return bool(_LAW_TITLE.search(self.title))
+
+
+_FLAGS = ("ledger", "complete")
+_LAW_TITLE = re.compile(r"(?:法|条例)(?:[（(][^）)]*[）)])?$")
 
 
 class ManifestError(ValueError):
@@ -45,7 +58,14 @@ def load_sources(manifest: Path) -> dict[str, Source]:
             raise ManifestError(f"{manifest}: source {entry['id']}: kind must be one of {KINDS}")
         if entry.get("level", "县") not in LEVELS:
             raise ManifestError(f"{manifest}: source {entry['id']}: level must be one of {LEVELS}")
-        sources[entry["id"]] = Source(**{k: str(v) for k, v in entry.items() if k in known})
+        for flag in _FLAGS:
+            if not isinstance(entry.get(flag, True), bool):
+                raise ManifestError(
+                    f"{manifest}: source {entry['id']}: {flag} must be true or false"
+                )
+        sources[entry["id"]] = Source(
+            **{k: v if k in _FLAGS else str(v) for k, v in entry.items() if k in known}
+        )
     return sources
 
 

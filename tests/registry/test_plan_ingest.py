@@ -132,14 +132,20 @@ def test_removing_a_document_leaves_the_others(cli) -> None:  # type: ignore[no-
     cli("ingest", PLANS / "lines-plan.txt")
     cli("ingest", PLANS / "table-plan.docx")
     task = _tasks(cli, "--document", "lines-plan")[0]
-    cli("progress", "add", str(task["id"]), "--department", "县发改局", "--status", "进行中", "开工")
+    cli(
+        "progress", "add", str(task["id"]), "--department", "县发改局", "--status", "进行中", "开工"
+    )
     removed = cli("remove", "lines-plan", "--yes")
     assert "任务 17 项已停用" in removed.stdout
     assert {t["source_id"] for t in _tasks(cli)} == {"table-plan"}
     assert len(_tasks(cli)) == 16
     assert "lines-plan" not in cli("documents").stdout
-    assert "临澧县碳达峰行动实施方案" not in cli("search", "集中式光伏 太浮山风电场", "--json").stdout
-    assert cli("remove", "lines-plan", "--yes", code=1).stderr.strip() == "台账中没有文档 lines-plan"
+    assert (
+        "临澧县碳达峰行动实施方案" not in cli("search", "集中式光伏 太浮山风电场", "--json").stdout
+    )
+    assert (
+        cli("remove", "lines-plan", "--yes", code=1).stderr.strip() == "台账中没有文档 lines-plan"
+    )
     # ingested again, it is back with what the office had written
     cli("ingest", PLANS / "lines-plan.txt")
     back = next(t for t in _tasks(cli, "--document", "lines-plan") if t["id"] == task["id"])

@@ -70,7 +70,8 @@ def test_responsibility_travels_with_every_chunk(plan_services: Services) -> Non
 
 
 def test_filters(plan_services: Services) -> None:
-    assert plan_services.search.search("充电桩", k=5, level="省") == []
+    provincial = plan_services.search.search("充电桩", k=5, level="省")
+    assert provincial and all(h.level == "省" for h in provincial)
     assert plan_services.search.search("充电桩", k=5, source_id="no-such-doc") == []
     scoped = plan_services.search.search("充电桩", k=5, clause_prefix="二、（二）")
     assert scoped and all(h.clause.startswith("二、（二）") for h in scoped)
