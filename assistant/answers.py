@@ -237,9 +237,11 @@ class AnswerService:
             answered = self._targets(r, tasks) if tasks else None
             if answered:
                 return answered
-            hits = self._search(r, k=1)
-            if not (hits and self._asks_what_the_text_says(r, hits[0])):
+            hits = [h for h in self._search(r, k=5) if self._asks_what_the_text_says(r, h)]
+            if not hits:
                 return self._not_covered(r)
+            if ruled := self._target_rule(r, hits[0]):
+                return ruled
         return self._passages(r)
 
     # -- registry answers --------------------------------------------------------------------------
@@ -337,6 +339,21 @@ class AnswerService:
             citations.append(self._task_citation(task, quote))
         turn = r.turn("target", task_ids=tuple(chosen))
         return Answer(answer="\n".join(lines), citations=citations, kind="target"), turn
+
+    def _target_rule(self, r: _Request, hit: SearchHit) -> tuple[Answer, Turn] | None:
+        """A target the text states as a rule, not a number ("全县PM2.5平均浓度达到省、市下达目标"):
+        the sentence that names what is asked, quoted."""
+        terms = set(self._tokenizer.tokens(r.question)) - self._not_metric
+        clauses = re.split(r"(?<=[。；;])", hit.chunk.text.replace("\n", ""))
+        named = [c for c in clauses if terms <= set(self._tokenizer.tokens(c))]
+        if not named:
+            return None
+        rule = "".join(named).strip().rstrip("；;。") + "。"
+        rule = re.sub(r"^[（(][一二三四五六七八九十]+[）)][^：:]{0,20}[：:]", "", rule)
+        document, clause = hit.chunk.document, hit.chunk.clause
+        answer = f"按《{document}》{clause}：{rule}"
+        citation = Citation(document=document, clause=clause, text=rule, level=hit.chunk.level)
+        return Answer(answer=answer, citations=[citation], kind="target"), r.turn("target")
 
     def _asks_what_the_text_says(self, r: _Request, hit: SearchHit) -> bool:
         """The passage names what a target question asks about (nearly all its terms)."""

@@ -30,6 +30,12 @@ register_backup(app)
 register_bot(app)
 
 _HIT_FIELDS = {"document", "clause", "heading", "text", "score"}
+# The contract scripts rely on; the API's answers also carry each citation's level.
+_ANSWER_FIELDS = {
+    "answer": True,
+    "kind": True,
+    "citations": {"__all__": {"document", "clause", "text"}},
+}
 
 
 def _fail(message: str) -> typer.Exit:
@@ -148,7 +154,7 @@ def ask(
             if as_json or question == "-":
                 typer.echo(
                     json.dumps(
-                        answer.model_dump(include={"answer", "citations", "kind"}),
+                        answer.model_dump(include=_ANSWER_FIELDS),
                         ensure_ascii=False,
                     )
                 )

@@ -106,3 +106,37 @@ def test_services_use_the_configured_model_directory(tmp_path: Path) -> None:
 def test_missing_model_directory_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(RuntimeError, match="embedding model directory not found"):
         SentenceTransformerEmbedder(tmp_path / "nope")
+
+
+class UnitEmbedder(CountingEmbedder):
+    """Unit vectors, as real models give: the seed probe compares them by cosine."""
+
+    def __init__(self, turn: float = 0.0) -> None:
+        super().__init__()
+        self.turn = turn
+
+    def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
+        self.passages.extend(texts)
+        angles = np.array([len(t) + self.turn for t in texts], dtype=np.float32)
+        return np.stack([np.cos(angles), np.sin(angles)], axis=1).astype(np.float32)
+
+
+def test_shipped_vectors_spare_the_model_and_are_checked(tmp_path: Path) -> None:
+    seeds = tmp_path / "vectors" / "unit.npz"
+    maker = UnitEmbedder()
+    assert CachedEmbedder(maker, tmp_path / "made.sqlite3").write_seeds(seeds, ["甲", "乙乙"]) == 2
+
+    fresh = UnitEmbedder()
+    cache = CachedEmbedder(fresh, tmp_path / "fresh.sqlite3")
+    assert cache.load_seeds([seeds]) == 2
+    assert fresh.passages == ["甲"]  # the probe only
+    assert cache.missing(["甲", "乙乙", "丙"]) == ["丙"]
+    assert cache.load_seeds([seeds]) == 0  # imported once
+
+    other_model = UnitEmbedder()
+    other_model.name = "another-model"
+    assert CachedEmbedder(other_model, tmp_path / "o.sqlite3").load_seeds([seeds]) == 0
+    other_build = UnitEmbedder(turn=0.5)  # same name, other vectors: the probe disagrees
+    rebuilt = CachedEmbedder(other_build, tmp_path / "b.sqlite3")
+    assert rebuilt.load_seeds([seeds]) == 0
+    assert rebuilt.missing(["甲", "乙乙"]) == ["甲", "乙乙"]

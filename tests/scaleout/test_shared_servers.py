@@ -84,8 +84,9 @@ def test_counties_see_their_own_plans_and_the_shared_ones(
     documents = {h.document for h in xiangyin.search.search("充电桩", k=10)}
     assert "示例县碳达峰方案" not in documents
     assert {"落实好重“双碳”促转型的任务实施方案", "湖南省充电设施规划"} <= documents
-    other = xiangyin.search.search("充电桩", k=10, county="示例县")
-    assert {h.document for h in other} == {"示例县碳达峰方案", "湖南省充电设施规划"}
+    other = {h.document for h in xiangyin.search.search("充电桩", k=10, county="示例县")}
+    assert {"示例县碳达峰方案", "湖南省充电设施规划"} <= other  # its own and the shared ones
+    assert "落实好重“双碳”促转型的任务实施方案" not in other
 
 
 def test_two_api_workers_serve_a_new_ingest(
