@@ -103,10 +103,6 @@ class IndexUnavailable(RuntimeError):
     """The Chroma server cannot be reached and this process has no index loaded yet."""
 
 
-# A filter that keeps at most this many chunks is scored exactly in memory (see ``_dense``).
-_EXACT_MAX = 2000
-
-
 class _Loaded:
     """One generation held in memory."""
 
@@ -119,19 +115,6 @@ class _Loaded:
         if self.chunks:
             self.bm25.index([list(c.tokens) or [""] for c in self.chunks], show_progress=False)
         self._masks: dict[SearchFilter, np.ndarray] = {}
-        self._subsets: dict[SearchFilter, tuple[np.ndarray, np.ndarray]] = {}
-
-    def subset(self, filters: SearchFilter) -> tuple[np.ndarray, np.ndarray]:
-        """Positions and vectors of the chunks ``filters`` admits, fetched from the store once."""
-        found = self._subsets.get(filters)
-        if found is None:
-            positions = np.flatnonzero(self.mask(filters))
-            ids = [self.chunks[p].id for p in positions]
-            got = self.collection.get(ids=ids, include=["embeddings"])
-            by_id = dict(zip(got["ids"], got["embeddings"], strict=True))  # type: ignore[arg-type]
-            vectors = np.array([by_id[i] for i in ids], dtype=np.float32).reshape(len(ids), -1)
-            found = self._subsets[filters] = (positions, vectors)
-        return found
 
     def mask(self, filters: SearchFilter) -> np.ndarray:
         """Which chunks ``filters`` admits; computed once per filter (a pass over every chunk)."""
@@ -268,17 +251,6 @@ class Searcher:
         # at 10k chunks. When the filter leaves out only a few chunks (the guides, say), asking
         # for that many more without it and dropping them here is faster and loses nothing; the
         # wider search also brings the approximate (HNSW) list closer to the exact one.
-        if outside > wanted and inside.sum() <= _EXACT_MAX:
-            # a small part of the index (the county's own texts among the nation's): scored
-            # exactly in memory, in well under a millisecond, instead of a filtered Chroma query
-            positions, vectors = index.subset(scope)
-            similarity = vectors @ vector
-            best = np.argsort(-similarity)[:wanted]
-            return {
-                int(positions[i]): float(similarity[i])
-                for i in best
-                if filters.admits(index.chunks[positions[i]])
-            }
         if outside <= wanted:
             k, where = max(wanted + outside, 3 * wanted), None
         else:
