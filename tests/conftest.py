@@ -23,6 +23,9 @@ CORPUS = REPO / "corpus"
 
 # A Tuesday in mid-September: no month end, no holiday near; tests about the calendar name theirs.
 NOW = dt.datetime(2026, 9, 15, 10, 0, tzinfo=TIMEZONE)
+# Before any day the suite runs on: a message queued then is due for a process on the machine's
+# clock (a CLI, a bot, a dispatcher started by the test), whatever the date.
+PAST = dt.datetime(2020, 1, 1, tzinfo=dt.UTC)
 
 
 class FixedClock:

@@ -10,9 +10,9 @@ from typer.testing import CliRunner
 
 from assistant.settings import Settings
 from policyqa.cli import app
-from policyqa.composition import build_engine, shanghai_now
+from policyqa.composition import build_engine
 from registry.outbox import NewMessage, Outbox
-from tests.conftest import CORPUS
+from tests.conftest import CORPUS, PAST, FixedClock
 
 
 @pytest.fixture
@@ -41,9 +41,9 @@ def test_bind_code_needs_a_known_department(env: dict[str, str]) -> None:
 
 def test_outbox_lists_pending_and_failed(env: dict[str, str], tmp_path: Path) -> None:
     outbox = Outbox(
-        build_engine(Settings(_env_file=None, data_dir=tmp_path / "data")), clock=shanghai_now
+        build_engine(Settings(_env_file=None, data_dir=tmp_path / "data")), clock=FixedClock(PAST)
     )
-    now = dt.datetime.now(dt.UTC)
+    now = PAST
     outbox.enqueue(
         [NewMessage(f"k{n}", "-1", "reminder", f"【到期提醒】{n}\n…", now) for n in range(2)]
     )

@@ -22,7 +22,7 @@ from bot.dispatcher import Backoff, DispatchReport, OutboxDispatcher
 from policyqa.composition import build_engine, build_registry
 from registry.chats import ChatService
 from registry.outbox import NewMessage, Outbox, OutboxItem
-from tests.conftest import FixedClock
+from tests.conftest import PAST, FixedClock
 from tests.fakes.telegram_api import FakeTelegram, Scripted
 from tests.registry.conftest import sync_plan
 
@@ -241,11 +241,9 @@ from bot.app import build_bot
 from bot.dispatcher import OutboxDispatcher
 from registry.db import database_url, make_engine
 from registry.outbox import Outbox
-import datetime as dt
-from zoneinfo import ZoneInfo
+from policyqa.composition import shanghai_now as clock  # the product's own clock
 
 settings = Settings()
-clock = lambda: dt.datetime.now(ZoneInfo('Asia/Shanghai'))
 outbox = Outbox(make_engine(database_url(settings.database_url, data_dir=settings.data_dir)), clock=clock)
 asyncio.run(OutboxDispatcher(outbox, lambda: build_bot(settings, timeout=60), clock=clock).run_once())
 """
@@ -257,7 +255,7 @@ def test_a_dispatcher_killed_between_send_and_confirm(
     """SIGKILL while Telegram holds the answer to a message it delivered: the next dispatcher to
     take the lock sends it again at once, without waiting out the claim's lease (the one
     duplicate this window allows), and the rest once."""
-    real = FixedClock(dt.datetime.now(dt.UTC))
+    real = FixedClock(PAST)
     outbox = Outbox(engine, clock=real)
     _queue(outbox, real.now, -1, -2, -3)
     fake.script("sendMessage", Scripted(status=200, delay=60))  # delivered, answer withheld
@@ -284,7 +282,7 @@ def test_a_dispatcher_killed_between_send_and_confirm(
         "test:2:chat:-3": "pending",
     }
 
-    real.now = dt.datetime.now(dt.UTC)
+    real.now = PAST + dt.timedelta(minutes=1)
     restarted = _dispatcher(outbox, bot_settings, real)
     deadline = time.monotonic() + 5
     while not (report := _run(restarted)).held_lock:  # the server notices the dead connection

@@ -48,7 +48,7 @@ def test_office_code_department_binds_gets_t7_reports_office_sees(
     forestry_code = re.search(r"/bind (\S+)", _cli(services, "bind-code", "林业局"))[1]  # type: ignore[index]
     office_code = json.loads(_cli(services, "bind-code", "--office", "--json"))["code"]
     _cli(services, "milestone", "add", str(task.id), "完成造林选址", "--due", "2026-10-12")
-    clock.now = dt.datetime.now(TIMEZONE)
+    clock.now = dt.datetime(2026, 9, 10, 8, tzinfo=TIMEZONE)  # codes stay valid 7 days
     dispatcher = OutboxDispatcher(
         services.outbox, lambda: build_bot(services.settings), clock=clock, chats=services.chats
     )

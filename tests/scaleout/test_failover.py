@@ -3,7 +3,6 @@ reminders, the other stands by; kill -9 the first and the second takes over."""
 
 from __future__ import annotations
 
-import datetime as dt
 import signal
 import subprocess
 import sys
@@ -16,6 +15,7 @@ import pytest
 
 from registry.db import database_url, make_engine
 from registry.outbox import NewMessage, Outbox
+from tests.conftest import PAST, FixedClock
 from tests.fakes.telegram_api import FakeTelegram
 from tests.scaleout.conftest import node_env
 
@@ -92,9 +92,9 @@ def test_the_standby_takes_over_polling_and_reminders(
     )
     outbox = Outbox(
         make_engine(database_url(postgres_url, data_dir=tmp_path)),
-        clock=lambda: dt.datetime.now(dt.UTC),
+        clock=FixedClock(PAST),
     )
-    now = dt.datetime.now(dt.UTC)
+    now = PAST
     outbox.enqueue(
         NewMessage(f"failover:{n}", str(-n), "reminder", f"提醒 {n}", now)
         for n in range(1, REMINDERS + 1)
