@@ -35,7 +35,7 @@ from retrieval.fusion import FusionWeights
 from retrieval.ingest import Ingestor
 from retrieval.lexicon import load_departments, load_lexicon
 from retrieval.search import Searcher
-from retrieval.sources import load_sources
+from retrieval.sources import Source, load_sources
 from retrieval.store import ChunkStore, make_chroma_client
 from retrieval.tokenizer import Tokenizer
 
@@ -88,12 +88,12 @@ def build_reminders(
     )
 
 
-def build_texts_for(settings: Settings) -> Texts:
+def build_texts_for(settings: Settings, sources: dict[str, Source]) -> Texts:
     return build_texts(
         county=settings.county,
         plan_title=settings.plan_title,
         assistant_name=settings.assistant_name,
-        sources=load_sources(settings.manifest),
+        sources=sources,
     )
 
 
@@ -142,8 +142,8 @@ def build_services(settings: Settings, *, clock: Clock = shanghai_now) -> Servic
     engine = build_engine(settings)
     registry = build_registry(settings, clock=clock, engine=engine)
     chats, outbox = ChatService(engine, clock=clock), Outbox(engine, clock=clock)
-    texts = build_texts_for(settings)
     sources = load_sources(settings.manifest)
+    texts = build_texts_for(settings, sources)
     return Services(
         settings=settings,
         texts=texts,
