@@ -16,10 +16,11 @@ from dataclasses import dataclass, field, replace
 from typing import TypeVar
 
 from assistant.answer_cache import AnswerCache
+from assistant.basis import BasisFinder
 from assistant.conversation import ConversationStore, Turn
 from assistant.llm import Rephraser
 from assistant.models import Answer, Audience, Citation, Kind
-from assistant.routing import Route, is_follow_up, route, scope_of
+from assistant.routing import Route, Scope, is_follow_up, route
 from assistant.texts import Texts
 from registry.db import DatabaseUnavailable
 from registry.service import Registry
@@ -45,6 +46,14 @@ _CN_DIGITS = "零一二三四五六七八九"
 _BULLETS = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳"
 _WHOLE_QUOTE = 160  # a passage this short is quoted whole
 _METRIC_COVERAGE = 0.8
+# A higher text's passage goes before the county's when it shares this much more of the question's
+# terms, or is this much closer in meaning while sharing as many.
+_CLEARLY_MORE_COVERAGE = 0.2
+# an article's parts: sentences, the opening that ends with a colon, its items
+_ARTICLE_PARTS = re.compile(r"(?<=[。！？；：])")
+_ASKS_PENALTY = re.compile(r"罚|处分|后果|拘留|怎么处理|如何处理")
+_AMOUNT = re.compile(r"[\d一二三四五六七八九十百千万]+(?:万|千)?元|拘留|倍以上")
+_CLEARLY_CLOSER = 0.025
 _QUANTITY = re.compile(r"多少|几个|几家|几座|规模|多大|数量")
 _WHEN = re.compile(r"哪年|哪一年|什么时候|何时|截止|期限|时限|几年|完成")
 _CURRENT = re.compile(r"现在|现有|目前|已有|已经|当前")
@@ -141,9 +150,13 @@ class AnswerService:
         rephraser: Rephraser | None = None,
         county: str | None = None,
         laws: tuple[str, ...] = (),
+        higher: tuple[str, ...] = (),
+        basis: BasisFinder | None = None,
+        scope: Scope | None = None,
         cache: AnswerCache | None = None,
     ) -> None:
-        """``laws``: the source ids of the laws and regulations in the corpus."""
+        """``laws``: the source ids of the laws and regulations in the corpus; ``higher``: of every
+        text above the county's (the laws included); ``basis``: finds a task's 上位依据."""
         self._cache = cache
         self._searcher = searcher
         self._registry = registry
@@ -154,6 +167,9 @@ class AnswerService:
         self._county = county
         self._texts = texts
         self._laws = laws
+        self._higher = higher
+        self._basis = basis
+        self._scope = scope or Scope()
         self._not_metric = _NOT_METRIC | set(texts.county_words)
 
     def ask(
@@ -188,6 +204,7 @@ class AnswerService:
             previous=previous.kind if previous else None,
             follow_up=is_follow_up(question, self._tokenizer.tokens(question)),
             place=self._texts.county_words,
+            scope=self._scope.of(question),
         )
         request = _Request(question, audience, decided, previous, in_domain)
         answer, turn = self._dispatch(request)
@@ -231,6 +248,8 @@ class AnswerService:
             if department:
                 return self._department_tasks(r, department)
         tasks = self._topic_tasks(r)
+        if kind == "basis" and tasks and self._basis is not None:
+            return self._task_basis(r, tasks[0], self._basis)
         if kind == "responsibility" and tasks:
             return self._responsibility(r, tasks[0])
         if kind == "target":
@@ -295,6 +314,40 @@ class AnswerService:
             answer=text, citations=[self._task_citation(task, quote)], kind="responsibility"
         )
         return answer, r.turn("responsibility", task_ids=(task.id,))
+
+    def _task_basis(self, r: _Request, task: TaskView, finder: BasisFinder) -> tuple[Answer, Turn]:
+        """The clauses above a task, each quoted where it meets the task's own words."""
+        found = self._ledger(r, lambda: finder.basis(task), None)
+        if found is None:
+            return self._not_covered(r)
+        lines = [f"《{task.document}》{task.clause}“{task.title}”的上位依据（按相关程度排列）："]
+        quotes = []
+        citations = []
+        for n, link in enumerate(found.links):
+            quote = self._best_sentences(link.text, link.sentence, limit=1)
+            quote = quote.removeprefix(link.clause).strip()
+            level = _LEVEL_NAMES.get(link.level, "")
+            lines.append(
+                f"{_BULLETS[n % len(_BULLETS)]} {level}《{link.document}》{link.clause}：{quote}"
+            )
+            quotes.append(link.sentence)
+            citations.append(
+                Citation(document=link.document, clause=link.clause, text=quote, level=link.level)
+            )
+        if found.named:
+            titles = "、".join(f"《{d.title}》" for d in found.named)
+            lines.append(f"方案这一条点名贯彻的{titles}，本库只有目录信息，未收录全文。")
+            quotes += [
+                s for s in split_sentences(task.text) if any(d.title in s for d in found.named)
+            ]
+        if not found.links:
+            lines.append("现有的国家、省级文件和法律中没有找到与这项任务直接对应的条款。")
+        own = "".join(dict.fromkeys(quotes)) or self._best_sentences(
+            task.text, r.search_query, limit=1
+        )
+        citations.insert(0, self._task_citation(task, own))
+        answer = Answer(answer="\n".join(lines), citations=citations, kind="basis")
+        return answer, r.turn("basis", task_ids=(task.id,))
 
     def _targets(self, r: _Request, tasks: Sequence[TaskView]) -> tuple[Answer, Turn] | None:
         """Targets of the task(s) the question is about that name what it asks for."""
@@ -405,31 +458,30 @@ class AnswerService:
 
     # -- text answers ----------------------------------------------------------------------------
     def _passages(self, r: _Request) -> tuple[Answer, Turn]:
-        hits = [h for h in self._search(r, k=8) if self._gate.passes(h)]
+        searched = self._search(r, k=8)
+        hits = [h for h in searched if self._gate.passes(h)]
         if not hits and not r.in_domain:
             return Answer(
                 answer=self._texts.out_of_scope, citations=[], kind="out_of_scope"
             ), r.turn("out_of_scope")
-        hits = hits or self._search(r, k=2)
+        if not hits:
+            hits = searched[:2]
+        elif r.in_domain and not any(h.chunk.level == "县" for h in hits):
+            # a county question a higher text answers: the county's closest passages still count
+            hits += [h for h in searched if h.chunk.level == "县"][:2]
         seen: dict[tuple[str, str], SearchHit] = {}
         for hit in hits:
             seen.setdefault((hit.chunk.source_id, hit.chunk.clause), hit)
         lines, citations = [], []
         tasks = {(t.document, t.clause): t for t in self._ledger(r, self._registry.tasks, [])}
-        for hit in list(seen.values())[:2]:
+        # two passages; a third when a higher text joined the county's
+        mixed = len({h.chunk.level == "县" for h in seen.values()}) > 1
+        for hit in list(seen.values())[: 3 if mixed else 2]:
             if any(
                 (c.document, c.clause) == (hit.chunk.document, hit.chunk.clause) for c in citations
             ):
                 continue
-            quote = (
-                (
-                    hit.chunk.text
-                    if len(hit.chunk.text) <= _WHOLE_QUOTE
-                    else self._best_sentences(hit.chunk.text, r.search_query, limit=2)
-                )
-                .removeprefix(hit.chunk.clause)
-                .strip()
-            )  # "第一百一十九条 违反本法…" cites itself
+            quote = self._quote(hit, r.search_query)
             level = _LEVEL_NAMES.get(hit.chunk.level, "")
             # an article's "title" is only its opening words: 第一百一十九条 is the citation
             title = "" if hit.chunk.clause.endswith("条") else f"（{hit.chunk.title}）"
@@ -483,10 +535,11 @@ class AnswerService:
 
         A question about the law (罚款, 处罚, 违法, 法律 …) searches the laws and regulations first;
         one naming the nation or the province, that level's documents first (then every level).
-        Any other question is a county question: the county's own documents answer it."""
+        Any other question is a county question: the county's own documents answer it, and a
+        higher text's passage joins them when it answers too (see ``_with_higher``)."""
         kinds = ("policy", "guide") if r.audience == "public" else ("policy",)
         base = SearchFilter(kinds=kinds, county=self._county)
-        scope = scope_of(r.question)
+        scope = self._scope.of(r.question)
         if scope == "law" and self._laws:
             tries = [replace(base, source_ids=self._laws), base]
         elif scope in ("国家", "省"):
@@ -498,9 +551,54 @@ class AnswerService:
             hits = self._searcher.search(r.search_query, k=k, filters=filters)
             if any(self._gate.passes(hit) for hit in hits[:3]):
                 break
+        if scope == "law" and _ASKS_PENALTY.search(r.question):
+            hits = self._penalties_first(hits)
+        if scope is None and self._higher and not self._names_county(r.question):
+            hits = self._with_higher(r, hits, replace(base, source_ids=self._higher))
         if hits.degraded and "search_degraded" not in r.warnings:
             r.warnings.append("search_degraded")  # keyword search only: the vector store is down
         return hits
+
+    def _names_county(self, question: str) -> bool:
+        return any(word in question for word in self._texts.county_words)
+
+    def _penalties_first(self, hits: SearchResults) -> SearchResults:
+        """For a question about a penalty, the articles that set one go first (the duty an
+        article imposes is in another article than its penalty)."""
+
+        def sets_penalty(hit: SearchHit) -> bool:
+            whole = self._searcher.clause_text(hit.chunk.source_id, hit.chunk.clause)
+            return bool(_AMOUNT.search(whole or hit.chunk.text))
+
+        ranked = SearchResults(sorted(hits, key=lambda h: not sets_penalty(h)))
+        ranked.degraded = hits.degraded
+        return ranked
+
+    def _with_higher(
+        self, r: _Request, county: SearchResults, filters: SearchFilter
+    ) -> SearchResults:
+        """A county question that a higher text (a law, say) answers as well: its best passage
+        joins the county's, first when it matches the question clearly better."""
+        found = [h for h in self._searcher.search(r.search_query, k=3, filters=filters)]
+        higher = next((h for h in found if self._gate.passes(h)), None)
+        if higher is None:
+            return county
+        own = county[0] if county else None
+        if own is None or (
+            higher.coverage >= own.coverage + _CLEARLY_MORE_COVERAGE
+            or (
+                higher.similarity >= own.similarity + _CLEARLY_CLOSER
+                and higher.coverage >= own.coverage
+            )
+        ):
+            merged = [higher, *county]
+        elif higher.coverage >= own.coverage or higher.similarity >= own.similarity:
+            merged = [own, higher, *county[1:]]
+        else:
+            return county
+        results = SearchResults(merged)
+        results.degraded = county.degraded
+        return results
 
     def _topic_tasks(self, r: _Request) -> list[TaskView]:
         """Tasks the question is about: the previous turn's for a follow-up, else by search."""
@@ -514,6 +612,39 @@ class AnswerService:
             if task and task not in found and (self._gate.passes(hit) or r.in_domain):
                 found.append(task)
         return found[:3]
+
+    def _quote(self, hit: SearchHit, query: str) -> str:
+        """A passage's words for an answer: all of a short one; of an article, its opening (what
+        it requires, who enforces, the penalty) and the items that match; else the sentences
+        that match. Without the label: "第一百一十九条 违反本法…" is cited as 第一百一十九条."""
+        text = hit.chunk.text
+        if hit.chunk.clause.endswith("条"):
+            # an article's items are chunks of their own: quote from the whole article
+            whole = self._searcher.clause_text(hit.chunk.source_id, hit.chunk.clause)
+            text = whole.replace("\n", "") or text
+        if len(text) <= _WHOLE_QUOTE:
+            quote = text
+        elif hit.chunk.clause.endswith("条"):
+            quote = self._article_quote(text, query)
+        else:
+            quote = self._best_sentences(text, query, limit=2)
+        return quote.removeprefix(hit.chunk.clause).strip()
+
+    def _article_quote(self, text: str, query: str) -> str:
+        parts = [p.strip() for p in _ARTICLE_PARTS.split(text.replace("\n", "")) if p.strip()]
+        wanted = set(self._tokenizer.tokens(self._tokenizer.expand(query)))
+        fine = bool(_ASKS_PENALTY.search(query))
+
+        def overlap(i: int) -> int:
+            found = len(wanted & set(self._tokenizer.tokens(parts[i])))
+            return found + (2 if fine and _AMOUNT.search(parts[i]) else 0)
+
+        best = sorted(range(1, len(parts)), key=lambda i: (-overlap(i), i))[:3]
+        quote, previous = "", -1
+        for i in sorted({0, *(i for i in best if overlap(i))}):
+            quote += ("……" if previous >= 0 and i != previous + 1 else "") + parts[i]
+            previous = i
+        return quote
 
     def _best_sentences(self, text: str, query: str, *, limit: int) -> str:
         wanted = set(self._tokenizer.tokens(self._tokenizer.expand(query)))

@@ -11,6 +11,7 @@ Kind = Literal[
     "department_tasks",
     "responsibility",
     "target",
+    "basis",
     "taskforce",
     "due",
     "restricted",

@@ -24,6 +24,11 @@ _RESPONSIBILITY = re.compile(
 _TARGET = re.compile(
     r"多少|几个|几家|几座|哪年|哪一年|什么时候|何时|截止|期限|时限|几年|目标是|要达到|到哪年|完成时间|多大|规模"
 )
+# what a task rests on: the clauses above it (上位依据)
+_BASIS = re.compile(
+    r"上位依据|上位文件|上位政策|上级依据|政策依据|依据是什么|依据什么|依据哪|根据什么文件|根据哪些?文件|"
+    r"出处是|哪个上级文件|上级(?:文件|政策)(?:是|有|怎么|对)"
+)
 _DEPARTMENT_DUTY = re.compile(r"负责|任务|职责|干什么|做什么|干啥|做啥|管什么|管哪些|承担|工作")
 _FOLLOW_UP = re.compile(r"^(那|那么|还有)|它|这项|该项|这个任务|其|呢[？?]?$")
 # words that carry no topic of their own: a question made only of them continues the last one
@@ -115,20 +120,35 @@ def only_department(
 
 # Questions about what the law says, or what the nation or the province requires: answered from
 # those texts, not from the county's ledger.
-_ABOUT_LAW = re.compile(r"罚款|罚多少|处罚|违法|犯法|法律|法规|条例|依法|哪条法|法律责任")
-# 国家级/省级 name an award or a park's grade ("省级零碳园区"), not whose text is asked for.
-_ABOUT_LEVEL = (
-    ("国家", re.compile(r"国家(?!级)|国务院|党中央|中央(?:要求|规定|文件)")),
-    ("省", re.compile(r"省里|全省|湖南省(?!级)|湖南(?!省)|省委|省政府|省上")),
+_ABOUT_LAW = re.compile(
+    r"罚款|罚多少|处罚|被罚|罚不罚|会罚|能罚|罚吗|怎么罚|如何罚|罚钱|违法|犯法|合法|法律|法规|条例|依法|"
+    r"哪条法|法律责任|起诉|法院|赔偿"
 )
+# 国家级/省级 name an award or a park's grade ("省级零碳园区"), not whose text is asked for.
+_ABOUT_NATION = re.compile(r"国家(?!级)|国务院|党中央|中央(?:要求|规定|文件)")
+_ABOUT_PROVINCE = re.compile(r"省里|全省|省委|省政府|省上")
+_PROVINCE_SUFFIX = re.compile(r"(?<=..)(?:省|壮族自治区|回族自治区|维吾尔自治区|自治区|市)$")
 
 
-def scope_of(question: str) -> str | None:
-    """ "law", "国家" or "省" for a question about that level's texts; None for the county's."""
-    text = normalize(question)
-    if _ABOUT_LAW.search(text):
-        return "law"
-    return next((level for level, words in _ABOUT_LEVEL if words.search(text)), None)
+class Scope:
+    """Which level's texts a question asks about; ``provinces`` are the places the corpus's
+    provincial texts are for ("湖南省"), which a question names as "湖南省" or "湖南"."""
+
+    def __init__(self, provinces: Sequence[str] = ()) -> None:
+        words = {w for p in provinces for w in (p, _PROVINCE_SUFFIX.sub("", p)) if w}
+        names = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+        self._province = re.compile(rf"(?:{names})(?!省?级)") if names else None
+
+    def of(self, question: str) -> str | None:
+        """ "law", "国家" or "省" for a question about that level's texts; None for the county's."""
+        text = normalize(question)
+        if _ABOUT_LAW.search(text):
+            return "law"
+        if _ABOUT_NATION.search(text):
+            return "国家"
+        if _ABOUT_PROVINCE.search(text) or (self._province and self._province.search(text)):
+            return "省"
+        return None
 
 
 def route(
@@ -141,9 +161,11 @@ def route(
     previous: Kind | None,
     follow_up: bool,
     place: Sequence[str] = (),
+    scope: str | None = None,
 ) -> Route:
     """``follow_up``: the question continues the previous turn (see ``is_follow_up``);
-    ``place``: how people name the county ("湘阴县", "湘阴")."""
+    ``place``: how people name the county ("湘阴县", "湘阴"); ``scope``: the level of texts it
+    asks about (``Scope.of``)."""
     text = normalize(question)
     follow_up = previous is not None and follow_up
     names = tuple(departments)
@@ -153,9 +175,11 @@ def route(
         return Route("taskforce", names, follow_up)
     if _DUE.search(text):
         return Route("due" if audience == "official" else "restricted", names, follow_up)
+    if _BASIS.search(text):
+        return Route("basis", names, follow_up)
     if departments and only_department(text, departments, aliases_in_question, place):
         return Route("department_tasks", names, follow_up)
-    if scope_of(text) and not departments:
+    if scope and not departments:
         return Route("green_living" if audience == "public" else "policy", names, follow_up)
     if _RESPONSIBILITY.search(text):
         return Route("responsibility", names, follow_up)

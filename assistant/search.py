@@ -6,7 +6,7 @@ from dataclasses import replace
 
 from pydantic import BaseModel
 
-from assistant.routing import scope_of
+from assistant.routing import Scope
 from retrieval.search import Searcher, SearchFilter, SearchHit
 
 # Without a level asked for, the county's own texts rank first: another level's hit counts this
@@ -28,9 +28,12 @@ class Hit(BaseModel):
 
 
 class SearchService:
-    def __init__(self, searcher: Searcher, *, county: str | None = None) -> None:
+    def __init__(
+        self, searcher: Searcher, *, county: str | None = None, scope: Scope | None = None
+    ) -> None:
         self._searcher = searcher
         self._county = county
+        self._scope = scope or Scope()
 
     def chunk_count(self) -> int:
         return self._searcher.chunk_count()
@@ -74,7 +77,7 @@ class SearchService:
     def _ranked(self, query: str, k: int, filters: SearchFilter) -> list[SearchHit]:
         if filters.level or filters.source_id:
             return list(self._searcher.search(query, k=k, filters=filters))
-        scope = scope_of(query)
+        scope = self._scope.of(query)
         preferred = {"law": "国家", None: "县"}.get(scope, scope)
         first = list(self._searcher.search(query, k=k, filters=replace(filters, level=preferred)))
         hits = self._searcher.search(query, k=max(4 * k, 20), filters=filters)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from assistant.answers import AnswerService
+from assistant.basis import BasisFinder
 from assistant.ingest import IngestService
 from assistant.reminders import ReminderPlanner
 from assistant.search import SearchService
@@ -25,6 +26,7 @@ class Services:
     registry: Registry
     accounts: AccountService
     answers: AnswerService
+    basis: BasisFinder
     chats: ChatService
     outbox: Outbox
     reminders: ReminderPlanner

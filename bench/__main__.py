@@ -21,13 +21,13 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench import datasets, ingest_speed, latency, ledger, load, profiling, quality, report
+from bench import basis, datasets, ingest_speed, latency, ledger, load, profiling, quality, report
 from bench.datasets import SEED
 from bench.metrics import save, table
 from bench.stack import CACHE_DIR, corpus_items, open_stack, searcher_of, services, settings
 from retrieval.fusion import FusionWeights
 
-SECTIONS = ("ledger", "ingest", "quality", "latency", "startup", "profile", "load")
+SECTIONS = ("ledger", "basis", "ingest", "quality", "latency", "startup", "profile", "load")
 
 
 def _print(title: str, rows: list[dict[str, object]], columns: list[str]) -> None:
@@ -72,6 +72,11 @@ def run(args: argparse.Namespace, root: Path) -> dict[str, Any]:
         results["ledger"] = ledger.run()
         save("ledger", results["ledger"])
         lap("ledger")
+
+    if "basis" in wanted:
+        results["basis"] = basis.run(root)
+        save("basis", results["basis"])
+        lap("basis")
 
     # The ~10k-chunk index first: on a cold cache it is what embeds our chunks of every set.
     grown = None

@@ -12,10 +12,12 @@ from sqlalchemy import Engine
 
 from assistant.answer_cache import AnswerCache
 from assistant.answers import AnswerService
+from assistant.basis import BasisFinder
 from assistant.conversation import ConversationStore
 from assistant.ingest import IngestService
 from assistant.llm import Rephraser, build_chat_model
 from assistant.reminders import ReminderPlanner
+from assistant.routing import Scope
 from assistant.search import SearchService
 from assistant.services import Services
 from assistant.settings import Settings
@@ -144,17 +146,21 @@ def build_services(settings: Settings, *, clock: Clock = shanghai_now) -> Servic
     chats, outbox = ChatService(engine, clock=clock), Outbox(engine, clock=clock)
     sources = load_sources(settings.manifest)
     texts = build_texts_for(settings, sources)
+    ingest = IngestService(
+        ingestor,
+        registry,
+        corpus_dir=settings.corpus_dir,
+        manifest=settings.manifest,
+        county=settings.county,
+    )
+    basis = BasisFinder(searcher, registry, ingest.sources, county=settings.county)
+    # the places the corpus's provincial texts are for, as questions name them ("湖南省的…")
+    scope = Scope([s.jurisdiction for s in sources.values() if s.level == "省" and s.file])
     return Services(
         settings=settings,
         texts=texts,
-        search=SearchService(searcher, county=settings.county),
-        ingest=IngestService(
-            ingestor,
-            registry,
-            corpus_dir=settings.corpus_dir,
-            manifest=settings.manifest,
-            county=settings.county,
-        ),
+        search=SearchService(searcher, county=settings.county, scope=scope),
+        ingest=ingest,
         registry=registry,
         accounts=AccountService(engine, clock=clock),
         answers=AnswerService(
@@ -166,10 +172,14 @@ def build_services(settings: Settings, *, clock: Clock = shanghai_now) -> Servic
             rephraser=build_rephraser(settings, tokenizer, texts),
             county=settings.county,
             laws=tuple(s.id for s in sources.values() if s.file and s.is_law),
+            higher=tuple(s.id for s in sources.values() if s.file and s.level != "县"),
+            basis=basis,
+            scope=scope,
             cache=AnswerCache(size=settings.answer_cache_size)
             if settings.answer_cache_size
             else None,
         ),
+        basis=basis,
         chats=chats,
         outbox=outbox,
         reminders=build_reminders(settings, registry, chats, outbox, clock=clock),

@@ -87,8 +87,9 @@ def _title_of(rest: str) -> str:
 
 
 def _looks_like_title(block: str) -> bool:
-    """Short and without a sentence end: a heading, not a provision."""
-    return len(block) <= _TITLE_MAX and not re.search(r"[。；！？!?;]|\.$", block)
+    """Short and without a sentence end: a heading, not a provision (one that ends with a colon
+    opens a list: "有下列行为之一，由…处以罚款：")."""
+    return len(block) <= _TITLE_MAX and not re.search(r"[。；！？!?;]|[.：:]$", block)
 
 
 def parse_clauses(blocks: list[str], *, title: str = "") -> ParsedDocument:
@@ -116,6 +117,11 @@ def parse_clauses(blocks: list[str], *, title: str = "") -> ParsedDocument:
                 stack[-1].text = _join(stack[-1].text, block)
             continue
         rank, marker, rest = numbered
+        if stack and stack[-1].marker.endswith("条") and rank > 2:
+            # an article's items (（一）…) and paragraphs are its own words: 第一百一十一条 is
+            # cited whole, as the law numbers it
+            stack[-1].text = _join(stack[-1].text, block)
+            continue
         while stack and stack[-1].rank >= rank:
             stack.pop()
         parent = stack[-1] if stack else None

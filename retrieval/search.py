@@ -115,6 +115,9 @@ class _Loaded:
         if self.chunks:
             self.bm25.index([list(c.tokens) or [""] for c in self.chunks], show_progress=False)
         self._masks: dict[SearchFilter, np.ndarray] = {}
+        self.clauses: dict[tuple[str, str], list[str]] = {}
+        for chunk in self.chunks:  # in document order (ids are numbered)
+            self.clauses.setdefault((chunk.source_id, chunk.clause), []).append(chunk.text)
 
     def mask(self, filters: SearchFilter) -> np.ndarray:
         """Which chunks ``filters`` admits; computed once per filter (a pass over every chunk)."""
@@ -178,6 +181,10 @@ class Searcher:
                     raise IndexUnavailable(f"Chroma server unreachable: {exc}") from exc
                 logger.warning("Chroma unreachable (%s): serving the loaded index", exc)
             return self._loaded
+
+    def clause_text(self, source_id: str, clause: str) -> str:
+        """A clause's whole text, all its chunks in order ("" when the index has none)."""
+        return "\n".join(self._current().clauses.get((source_id, clause), []))
 
     def search(
         self,

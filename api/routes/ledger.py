@@ -53,6 +53,13 @@ def task(task_id: int, services: ServicesDep, _: AccountDep) -> dict[str, Any]:
     return asdict(services.registry.task(task_id))
 
 
+@router.get("/tasks/{task_id}/basis")
+def task_basis(task_id: int, services: ServicesDep, _: AccountDep) -> dict[str, Any]:
+    """上位依据: the clauses of the texts above the task's plan that govern the same work, best
+    first, and the documents the task names that the corpus holds no text of."""
+    return asdict(services.basis.basis(services.registry.task(task_id)))
+
+
 @router.get("/departments")
 def departments(services: ServicesDep, _: AccountDep) -> list[dict[str, Any]]:
     return [asdict(d) for d in services.registry.departments()]

@@ -82,7 +82,7 @@ def test_office_sees_an_overdue_milestone_highlighted(
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     _login(page, site, make_user(plan_services, "office"), "/dashboard")
     task = page.locator("article.task").filter(has_text="二、（二）3.").first
-    task.locator("summary").click()
+    task.locator("details.edit summary").click()
     past = (plan_services.registry.today() - dt.timedelta(days=10)).isoformat()
     task.locator(".milestone-form input[name=due]").fill(past)
     task.locator(".milestone-form input[name=description]").fill("完成建设用地风险排查")
@@ -102,7 +102,7 @@ def test_department_is_refused_on_another_departments_task(
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     _login(page, site, make_user(plan_services, "department", "县林业局"), "/dashboard")
     other = page.locator("article.task").filter(has_text="二、（一）2.").first
-    other.locator("summary").click()
+    other.locator("details.edit summary").click()
     expect(other.locator(".milestone-form")).to_have_count(0)  # only the office sets milestones
     other.locator(".progress-form input[name=note]").fill("越权填报")
     other.locator(".progress-form button").click()
@@ -126,4 +126,23 @@ def test_officials_chat_after_login(browser: Browser, site: str, plan_services: 
     )
     answer.locator("summary").click()
     page.screenshot(path=SHOTS / "official-chat.png", full_page=True)
+    page.close()
+
+
+def test_a_card_shows_its_higher_basis_when_opened(
+    browser: Browser, site: str, plan_services: Services
+) -> None:
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    _login(page, site, make_user(plan_services, "office"), "/dashboard")
+    card = page.locator("article.task").filter(has_text="二、（二）1.").first
+    card.locator("details.basis summary").click()
+    links = card.locator(".basis-link")
+    expect(links.first).to_be_visible(timeout=30_000)
+    expect(links.first.locator("strong")).to_contain_text("》")
+    assert links.count() >= 3
+    expect(card.locator(".basis-links")).to_contain_text(
+        "长江中游城市群大气污染防治攻坚三年行动方案"
+    )
+    card.scroll_into_view_if_needed()
+    card.screenshot(path=SHOTS / "dashboard-basis.png")
     page.close()
