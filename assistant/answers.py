@@ -579,7 +579,7 @@ class AnswerService:
     ) -> SearchResults:
         """A county question that a higher text (a law, say) answers as well: its best passage
         joins the county's, first when it matches the question clearly better."""
-        found = [h for h in self._searcher.search(r.search_query, k=3, filters=filters)]
+        found = self._searcher.search(r.search_query, k=3, filters=filters)
         higher = next((h for h in found if self._gate.passes(h)), None)
         if higher is None:
             return county

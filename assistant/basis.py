@@ -128,7 +128,7 @@ class BasisFinder:
         sentences = _sentences(task)
         best: dict[tuple[str, str], BasisLink] = {}
         for sentence in sentences:
-            hits = list(self._search(sentence, tuple(above)))
+            hits = self._search(sentence, above)
             if with_text:
                 hits += self._search(sentence, with_text)
             for hit in hits:
@@ -142,7 +142,7 @@ class BasisFinder:
 
     def _above(
         self, sources: Mapping[str, Source], own: str, plan_level: str, plan_text: str
-    ) -> list[str]:
+    ) -> tuple[str, ...]:
         """The documents with a text above the plan's level that apply to it."""
         plan = sources.get(own)
         rank = LEVEL_RANK.get(plan_level, 0)
@@ -156,7 +156,7 @@ class BasisFinder:
             if source.level != "国家" and not (ours or _names_place(plan_text, source)):
                 continue
             found.append(source.id)
-        return found
+        return tuple(found)
 
     def _search(self, sentence: str, source_ids: tuple[str, ...]) -> list[SearchHit]:
         return list(
