@@ -10,7 +10,7 @@ from registry.service import Registry, RegistryError
 from registry.views import SyncReport
 from retrieval.clauses import ParsedDocument
 from retrieval.ingest import IngestItem, Ingestor, IngestReport, parse_source
-from retrieval.loaders import SUPPORTED_SUFFIXES, read_blocks
+from retrieval.loaders import SUPPORTED_SUFFIXES
 from retrieval.sources import Source, load_sources, source_for_file
 
 
@@ -74,7 +74,7 @@ class IngestService:
         failed = {path for path, _ in outcome.index.failed}
         for item in items:
             if str(item.path) not in failed and item.source.kind == "policy" and item.source.ledger:
-                document = parse_source(read_blocks(item.path), item.source)
+                document = parse_source(self._ingestor.read(item.path), item.source)
                 report = self._registry.sync_document(
                     source_id=item.source.id,
                     title=document.title,

@@ -20,6 +20,17 @@ class RetrievalSettings(BaseModel):
     collection_prefix: str = "policyqa_"
 
 
+class DocumentSettings(BaseModel):
+    """What a file may hold before it is refused unread, and the OCR's threads."""
+
+    max_file_mb: int = Field(100, ge=1, le=2048, description="size of an uploaded or ingested file")
+    max_pages: int = Field(1000, ge=1, description="pages of a PDF or OFD")
+    max_ocr_pages: int = Field(200, ge=0, description="scanned pages read by OCR (6–15 s each)")
+    max_unzipped_mb: int = Field(512, ge=1, description="unpacked size of a docx, xlsx or OFD")
+    max_image_megapixels: int = Field(80, ge=1, description="pixels of one picture")
+    ocr_threads: int = Field(2, ge=1, le=64, description="CPU threads of the OCR models")
+
+
 class ApiSettings(BaseModel):
     host: str = "127.0.0.1"
     port: int = 8000
@@ -85,6 +96,7 @@ class Settings(BaseSettings):
         None, description="public URL: webhook instead of polling"
     )
     retrieval: RetrievalSettings = RetrievalSettings()
+    documents: DocumentSettings = DocumentSettings()
     api: ApiSettings = ApiSettings()
     reminders: ReminderSettings = ReminderSettings()
 

@@ -36,6 +36,7 @@ from retrieval.embedding import (
 from retrieval.fusion import FusionWeights
 from retrieval.ingest import Ingestor
 from retrieval.lexicon import load_departments, load_lexicon
+from retrieval.loaders import Ocr, RapidOcrEngine, ReadLimits
 from retrieval.search import Searcher
 from retrieval.sources import Source, load_sources
 from retrieval.store import ChunkStore, make_chroma_client
@@ -53,6 +54,17 @@ def shanghai_now() -> dt.datetime:
 def seed_files(settings: Settings) -> list[Path]:
     """The corpus's shipped vectors (``corpus/vectors/*.npz``), one file per embedding model."""
     return sorted((settings.corpus_dir / "vectors").glob("*.npz"))
+
+
+def read_limits(settings: Settings) -> ReadLimits:
+    d = settings.documents
+    return ReadLimits(
+        max_bytes=d.max_file_mb * 2**20,
+        max_pages=d.max_pages,
+        max_ocr_pages=d.max_ocr_pages,
+        max_unzipped_bytes=d.max_unzipped_mb * 2**20,
+        max_image_pixels=d.max_image_megapixels * 1_000_000,
+    )
 
 
 def build_embedder(settings: Settings) -> Embedder:
@@ -140,7 +152,15 @@ def build_services(settings: Settings, *, clock: Clock = shanghai_now) -> Servic
     tokenizer = Tokenizer(load_lexicon(settings.corpus_dir))
     store = build_store(settings, embedder)
     searcher = build_searcher(settings, store, tokenizer, embedder)
-    ingestor = Ingestor(store, tokenizer, embedder, chunk_chars=settings.retrieval.chunk_chars)
+    ingestor = Ingestor(
+        store,
+        tokenizer,
+        embedder,
+        chunk_chars=settings.retrieval.chunk_chars,
+        read_limits=read_limits(settings),
+        ocr_cache=settings.data_dir / "ocr-cache",
+        ocr=Ocr(RapidOcrEngine(threads=settings.documents.ocr_threads)),
+    )
     engine = build_engine(settings)
     registry = build_registry(settings, clock=clock, engine=engine)
     chats, outbox = ChatService(engine, clock=clock), Outbox(engine, clock=clock)

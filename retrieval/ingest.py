@@ -19,7 +19,7 @@ from tqdm import tqdm
 from retrieval.chunking import chunk_document
 from retrieval.clauses import ParsedDocument, parse_clauses
 from retrieval.embedding import CachedEmbedder
-from retrieval.loaders import DocumentError, read_blocks
+from retrieval.loaders import DocumentError, Ocr, ReadLimits, read_blocks
 from retrieval.sources import Source
 from retrieval.store import CatalogState, ChunkStore, DocumentEntry, StoredChunk
 from retrieval.tokenizer import Tokenizer
@@ -70,12 +70,23 @@ def parse_source(blocks: list[str], source: Source) -> ParsedDocument:
 
 class Ingestor:
     def __init__(
-        self, store: ChunkStore, tokenizer: Tokenizer, embedder: CachedEmbedder, *, chunk_chars: int
+        self,
+        store: ChunkStore,
+        tokenizer: Tokenizer,
+        embedder: CachedEmbedder,
+        *,
+        chunk_chars: int,
+        read_limits: ReadLimits | None = None,
+        ocr_cache: Path | None = None,
+        ocr: Ocr | None = None,
     ) -> None:
         self._store = store
         self._tokenizer = tokenizer
         self._embedder = embedder
         self._chunk_chars = chunk_chars
+        self._read_limits = read_limits
+        self._ocr_cache = ocr_cache
+        self._ocr = ocr
 
     def ingest(self, items: Sequence[IngestItem], *, progress: bool = False) -> IngestReport:
         started = time.perf_counter()
@@ -85,7 +96,7 @@ class Ingestor:
         prepared: dict[str, _Prepared] = {}
         for item in items:
             try:
-                blocks = read_blocks(item.path)
+                blocks = self.read(item.path, progress=progress)
             except DocumentError as exc:
                 logger.warning("skipping %s: %s", item.path, exc)
                 report.failed.append((str(item.path), str(exc)))
@@ -113,10 +124,35 @@ class Ingestor:
         texts = [
             text
             for item in items
-            for text in self._prepare(item.source, read_blocks(item.path), "").indexed_texts
+            for text in self._prepare(item.source, self.read(item.path), "").indexed_texts
         ]
         path = folder / f"{self._embedder.name.replace('/', '_')}.npz"
         return path, self._embedder.write_seeds(path, texts)
+
+    def read(self, path: Path, *, progress: bool = False) -> list[str]:
+        """A document's blocks, read with this ingestor's limits and OCR cache; with ``progress``,
+        a bar per page while scanned pages are recognised."""
+        bar: tqdm | None = None
+
+        def on_page(done: int, total: int) -> None:
+            nonlocal bar
+            if bar is None:
+                bar = tqdm(
+                    total=total, desc=f"文字识别 {path.name}", unit="页", disable=not progress
+                )
+            bar.update(done - bar.n)
+
+        try:
+            return read_blocks(
+                path,
+                limits=self._read_limits,
+                ocr_cache=self._ocr_cache,
+                on_page=on_page,
+                ocr=self._ocr,
+            )
+        finally:
+            if bar is not None:
+                bar.close()
 
     def remove(self, source_ids: Sequence[str]) -> list[str]:
         """Drop documents from the index: a new generation without them, published in one step."""

@@ -28,7 +28,16 @@ level = "县"
 file = "a.txt"
 """
 # source ids of the good files: named after them, Chinese names included
-GOOD_IDS = ["gbk", "utf16", "tables", "big", "controls", "湘阴县秸秆方案", "湘阴县沼气方案"]
+GOOD_IDS = [
+    "gbk",
+    "utf16",
+    "tables",
+    "big",
+    "controls",
+    "really-a-docx",
+    "湘阴县秸秆方案",
+    "湘阴县沼气方案",
+]
 PLAN_A = "甲县节能方案\n一、目标\n1.推广屋顶光伏。到2027年新增屋顶光伏50兆瓦。（县发改局牵头）\n"
 
 
@@ -73,9 +82,9 @@ def _bad_files(folder: Path) -> dict[str, Path]:
         "不是有效的 PDF": folder / "really-a-text.pdf",
         "是空文件": folder / "empty.txt",
         "没有可提取的文字": folder / "blank.md",
-        "不支持文件": folder / "picture.png",
+        "没有识别出文字": folder / "picture.png",
         "目前支持": folder / "old-word.doc",
-        "文字编码": folder / "really-a-docx.txt",
+        "文字编码": folder / "binary.txt",
         "无法识别": folder / "utf32.txt",
         "万字": folder / "huge.txt",
         "找不到文件": folder / "missing.txt",
@@ -86,9 +95,9 @@ def _bad_files(folder: Path) -> dict[str, Path]:
     files["不是有效的 PDF"].write_text(PLAN_A, "utf-8")
     files["是空文件"].write_bytes(b"")
     files["没有可提取的文字"].write_text("  \n\n\t\n---\n", "utf-8")
-    files["不支持文件"].write_bytes(_noise_png(8))
+    files["没有识别出文字"].write_bytes(_noise_png(8))  # read by OCR, which finds no text
     files["目前支持"].write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(500))
-    _docx(files["文字编码"], "一、任务")
+    files["文字编码"].write_bytes(b"\x80\xff" * 50)
     files["无法识别"].write_bytes("一、任务".encode("utf-32"))
     line = "1.推进屋顶分布式光伏建设，鼓励公共机构和居民住宅安装光伏设施。\n"
     files["万字"].write_text(line * (3 * MAX_CHARS // len(line)), "utf-8")  # about 4.5 MB
@@ -108,6 +117,7 @@ def _good_files(folder: Path) -> dict[str, Path]:
         "生物质锅炉": folder / "controls.html",
         "秸秆气化": folder / "湘阴县秸秆方案.txt",
         "农村沼气": folder / "湘阴县沼气方案.txt",
+        "空气源热泵": folder / "really-a-docx.txt",  # the content decides, not the name
     }
     files["光伏电站"].write_bytes(gbk.encode("gbk"))
     files["地源热泵"].write_bytes(utf16.encode("utf-16"))
@@ -132,6 +142,12 @@ def _good_files(folder: Path) -> dict[str, Path]:
     )
     files["秸秆气化"].write_text("一、任务\n1.推广秸秆气化。（县农业农村局负责）\n", "utf-8")
     files["农村沼气"].write_text("一、任务\n1.建设农村沼气池。（县农业农村局负责）\n", "utf-8")
+    _docx(
+        files["空气源热泵"],
+        "庚县方案",
+        "一、任务",
+        "1.推广空气源热泵。到2028年推广空气源热泵60台。（县住建局负责）",
+    )
     return files
 
 
@@ -196,3 +212,21 @@ def test_control_characters_never_reach_the_registry(
     document = parse_source(blocks, source)
     registry.sync_document(source_id="page", title="测试页面", level="县", document=document)
     assert registry.tasks()[0].lead_departments == ("县住建局",)
+
+
+def test_the_size_limit_is_a_setting(corpus: Path, tmp_path: Path, embedding_cache: Path) -> None:
+    """``POLICYQA_DOCUMENTS__MAX_FILE_MB`` refuses a larger file at ingest, in Chinese, with
+    nothing indexed; the same file passes under the default limit."""
+    big = tmp_path / "乙县节能方案.txt"
+    big.write_text(PLAN_A + "说明。" * 130_000, encoding="utf-8")  # 1.2 MB, 390,000 characters
+    small = make_settings(
+        tmp_path / "small", embedding_cache, corpus_dir=corpus, documents={"max_file_mb": 1}
+    )
+    refused = fixed_services(small).ingest.ingest([big])
+    [(path, message)] = refused.failed
+    assert path == str(big) and big.name in message and "MB" in message
+    assert not refused.index.updated
+    accepted = fixed_services(
+        make_settings(tmp_path / "default", embedding_cache, corpus_dir=corpus)
+    )
+    assert not accepted.ingest.ingest([big]).failed
