@@ -25,7 +25,7 @@ ingest: $(VENV)/.run-deps
 	$(BIN)/policyqa ingest
 
 test: $(VENV)/.test-deps
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto
 
 # The suite at awkward dates (month and year ends, Shanghai vs UTC midnight, the National Day eve):
 # no test may read the machine's calendar. Debian's libfaketime moves the wall clock of the suite
@@ -44,7 +44,7 @@ test-dates: $(VENV)/.test-deps $(VENV)/monotonic_sleep.so
 		offset=$$(( $$(date -u -d "$$d" +%s) - $$(date +%s) )); echo "== $$d UTC"; \
 		case $$offset in -*) ;; *) offset="+$$offset";; esac; \
 		LD_PRELOAD="$(CURDIR)/$(VENV)/monotonic_sleep.so $(FAKETIME_LIB)" FAKETIME="$$offset" \
-		FAKETIME_DONT_FAKE_MONOTONIC=1 $(BIN)/python -m pytest -q -p no:cacheprovider || exit 1; \
+		FAKETIME_DONT_FAKE_MONOTONIC=1 $(BIN)/python -m pytest -n auto -q -p no:cacheprovider || exit 1; \
 	done
 
 lint: $(VENV)/.test-deps

@@ -24,7 +24,9 @@ from assistant.routing import Route, Scope, is_follow_up, route
 from assistant.texts import Texts
 from registry.db import DatabaseUnavailable
 from registry.service import Registry
+from registry.targets import extract_targets
 from registry.views import TargetView, TaskView
+from retrieval.clauses import LOOKS_BACK
 from retrieval.search import (
     IndexNotReady,
     IndexUnavailable,
@@ -49,10 +51,18 @@ _METRIC_COVERAGE = 0.8
 # A higher text's passage goes before the county's when it shares this much more of the question's
 # terms, or is this much closer in meaning while sharing as many.
 _CLEARLY_MORE_COVERAGE = 0.2
-# an article's parts: sentences, the opening that ends with a colon, its items
-_ARTICLE_PARTS = re.compile(r"(?<=[。！？；：])")
+# a figure asked of a higher text may sit in a long plan's task clause below its overview: look
+# this far down
+_FIGURE_CANDIDATES = 20
+# an article line (its opening, an item, a paragraph) splits into sentences; the opening ends
+# at the colon before its items, so "拒不改正的，责令停工整治：" stays with the penalty
+_ARTICLE_PARTS = re.compile(r"(?<=[。！？：])")
+# a penalty question that asks the duty too: "…有什么要求？未按规定报送的如何处罚？"
+_ASKS_DUTY = re.compile(r"什么要求|何要求|哪些要求|义务|怎么规定|如何规定|什么规定|哪些规定")
+# where a penalty article's offence ends and who enforces it begins
+_OFFENCE_END = re.compile(r"[，,](?:由|处)")
 _ASKS_PENALTY = re.compile(r"罚|处分|后果|拘留|怎么处理|如何处理")
-_AMOUNT = re.compile(r"[\d一二三四五六七八九十百千万]+(?:万|千)?元|拘留|倍以上")
+_AMOUNT = re.compile(r"[\d一二三四五六七八九十百千万]+(?:万|千)?元|拘留|倍以上|按日连续处罚")
 _CLEARLY_CLOSER = 0.025
 _QUANTITY = re.compile(r"多少|几个|几家|几座|规模|多大|数量")
 _WHEN = re.compile(r"哪年|哪一年|什么时候|何时|截止|期限|时限|几年|完成")
@@ -534,8 +544,8 @@ class AnswerService:
         """Officials get the official texts; the public also our plain-language guide.
 
         A question about the law (罚款, 处罚, 违法, 法律 …) searches the laws and regulations first;
-        one naming the nation or the province, that level's documents first (then every level).
-        Any other question is a county question: the county's own documents answer it, and a
+        one naming the nation or the province, that level's documents first (then every level);
+        one naming an issuer (国务院, 湖南省人民政府), that issuer's texts before those. Any other question is a county question: the county's own documents answer it, and a
         higher text's passage joins them when it answers too (see ``_with_higher``)."""
         kinds = ("policy", "guide") if r.audience == "public" else ("policy",)
         base = SearchFilter(kinds=kinds, county=self._county)
@@ -546,13 +556,20 @@ class AnswerService:
             tries = [replace(base, level=scope), base]
         else:
             tries = [replace(base, level="县")]
+        if scope and (issued := self._scope.issued_by(r.question)):
+            tries.insert(0, replace(base, source_ids=issued))
+        figures = scope is not None and bool(_QUANTITY.search(r.question))
+        if figures:
+            k = max(k, _FIGURE_CANDIDATES)
         hits = SearchResults()
         for filters in tries:
             hits = self._searcher.search(r.search_query, k=k, filters=filters)
             if any(self._gate.passes(hit) for hit in hits[:3]):
                 break
         if scope == "law" and _ASKS_PENALTY.search(r.question):
-            hits = self._penalties_first(hits)
+            hits = self._penalties_first(r.question, hits)
+        elif figures:
+            hits = self._figures_first(r, hits)
         if scope is None and self._higher and not self._names_county(r.question):
             hits = self._with_higher(r, hits, replace(base, source_ids=self._higher))
         if hits.degraded and "search_degraded" not in r.warnings:
@@ -562,15 +579,57 @@ class AnswerService:
     def _names_county(self, question: str) -> bool:
         return any(word in question for word in self._texts.county_words)
 
-    def _penalties_first(self, hits: SearchResults) -> SearchResults:
-        """For a question about a penalty, the articles that set one go first (the duty an
-        article imposes is in another article than its penalty)."""
+    def _penalties_first(self, question: str, hits: SearchResults) -> SearchResults:
+        """For a question about a penalty, the articles that set one go first. When it asks the
+        duty as well, the duty the first penalty punishes (which another article imposes) goes
+        second."""
 
         def sets_penalty(hit: SearchHit) -> bool:
             whole = self._searcher.clause_text(hit.chunk.source_id, hit.chunk.clause)
             return bool(_AMOUNT.search(whole or hit.chunk.text))
 
-        ranked = SearchResults(sorted(hits, key=lambda h: not sets_penalty(h)))
+        penalties = [h for h in hits if sets_penalty(h)]
+        duties = [h for h in hits if not sets_penalty(h)]
+        if not _ASKS_DUTY.search(question):
+            ranked = SearchResults([*penalties, *duties])
+            ranked.degraded = hits.degraded
+            return ranked
+        if penalties and duties:
+            # the duty is the one the penalty names ("…未按照本法规定报送能源利用状况报告的，由…"):
+            # the article most made of the offence's words
+            offence = set(self._tokenizer.tokens(_OFFENCE_END.split(penalties[0].chunk.text)[0]))
+
+            def names_offence(hit: SearchHit) -> float:
+                words = set(self._tokenizer.tokens(hit.chunk.text))
+                return len(offence & words) / (len(words) or 1)
+
+            duties.sort(key=names_offence, reverse=True)
+        ranked = SearchResults([*penalties[:1], *duties[:1], *penalties[1:], *duties[1:]])
+        ranked.degraded = hits.degraded
+        return ranked
+
+    def _figures_first(self, r: _Request, hits: SearchResults) -> SearchResults:
+        """For a figure asked of a higher text ("湖南“十四五”风电装机目标是多少"), the passages that
+        set a figure for more of what is asked go first; a part looking back (现状, “十三五”成效)
+        sets none."""
+        terms = set(self._tokenizer.tokens(self._tokenizer.expand(r.question))) - self._not_metric
+
+        def figure_terms(hit: SearchHit) -> int:
+            """How many of the question's terms the passage's best figure names."""
+            if LOOKS_BACK.search(f"{hit.chunk.heading} {hit.chunk.title}"):
+                return 0
+            whole = self._searcher.clause_text(hit.chunk.source_id, hit.chunk.clause)
+            facts = extract_targets(whole or hit.chunk.text)
+            return max(
+                (
+                    len(terms & set(self._tokenizer.tokens(fact.text)))
+                    for fact in facts
+                    if fact.value is not None and fact.kind != "baseline"
+                ),
+                default=0,
+            )
+
+        ranked = SearchResults(sorted(hits, key=figure_terms, reverse=True))
         ranked.degraded = hits.degraded
         return ranked
 
@@ -615,23 +674,23 @@ class AnswerService:
 
     def _quote(self, hit: SearchHit, query: str) -> str:
         """A passage's words for an answer: all of a short one; of an article, its opening (what
-        it requires, who enforces, the penalty) and the items that match; else the sentences
-        that match. Without the label: "第一百一十九条 违反本法…" is cited as 第一百一十九条."""
-        text = hit.chunk.text
-        if hit.chunk.clause.endswith("条"):
-            # an article's items are chunks of their own: quote from the whole article
-            whole = self._searcher.clause_text(hit.chunk.source_id, hit.chunk.clause)
-            text = whole.replace("\n", "") or text
-        if len(text) <= _WHOLE_QUOTE:
-            quote = text
+        it requires, who enforces, the penalty) and the items and paragraphs that match; else the
+        sentences of the clause that match. Without the label: "第一百一十九条 违反本法…" is
+        cited as 第一百一十九条. A clause split into several chunks is quoted from all of them."""
+        whole = self._searcher.clause_text(hit.chunk.source_id, hit.chunk.clause) or hit.chunk.text
+        if len(whole.replace("\n", "")) <= _WHOLE_QUOTE:
+            quote = whole.replace("\n", "")
         elif hit.chunk.clause.endswith("条"):
-            quote = self._article_quote(text, query)
+            quote = self._article_quote(whole, query)
         else:
-            quote = self._best_sentences(text, query, limit=2)
+            quote = self._best_sentences(whole, query, limit=2)
         return quote.removeprefix(hit.chunk.clause).strip()
 
     def _article_quote(self, text: str, query: str) -> str:
-        parts = [p.strip() for p in _ARTICLE_PARTS.split(text.replace("\n", "")) if p.strip()]
+        """An article's opening (up to the colon that opens its items) and its best three items
+        or paragraphs; the ones that set an amount count more when a penalty is asked."""
+        parts = [p.strip() for line in text.splitlines() for p in _ARTICLE_PARTS.split(line)]
+        parts = [p for p in parts if p]
         wanted = set(self._tokenizer.tokens(self._tokenizer.expand(query)))
         fine = bool(_ASKS_PENALTY.search(query))
 

@@ -20,6 +20,7 @@ from cachetools import LRUCache
 
 from registry.service import Registry
 from registry.views import TaskView
+from retrieval.clauses import LOOKS_BACK
 from retrieval.search import Searcher, SearchFilter, SearchHit
 from retrieval.sources import Source
 from retrieval.text import normalize, split_sentences
@@ -33,7 +34,7 @@ _MIN_SENTENCE = 10
 _MIN_CLAUSE = 24
 # parts of a higher text that require nothing: what was achieved, the situation, the principles
 _NOT_REQUIRING = re.compile(
-    r"现状|基础|形势|成效|回顾|指导思想|基本原则|工作原则|十三五|总体要求|主要目标|总体目标"
+    rf"{LOOKS_BACK.pattern}|指导思想|基本原则|工作原则|总体要求|主要目标|总体目标"
 )
 
 

@@ -7,7 +7,7 @@ answered from the ledger; the rest from retrieved clauses. Pure functions.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from assistant.models import Audience, Kind
@@ -130,14 +130,33 @@ _ABOUT_PROVINCE = re.compile(r"省里|全省|省委|省政府|省上")
 _PROVINCE_SUFFIX = re.compile(r"(?<=..)(?:省|壮族自治区|回族自治区|维吾尔自治区|自治区|市)$")
 
 
+# "国管局、国家发展改革委、财政部" and "中共中央 国务院" name several issuers; "生态环境部等7部门"
+# names its first one.
+_ISSUER_SEPARATOR = re.compile(r"[、，,；;\s]+|等\d*个?部门")
+
+
 class Scope:
     """Which level's texts a question asks about; ``provinces`` are the places the corpus's
-    provincial texts are for ("湖南省"), which a question names as "湖南省" or "湖南"."""
+    provincial texts are for ("湖南省"), which a question names as "湖南省" or "湖南";
+    ``issuers``: each text's id and issuer as the manifest gives them, so that a question naming
+    an issuer ("国务院对…有什么要求") is answered from that issuer's texts first."""
 
-    def __init__(self, provinces: Sequence[str] = ()) -> None:
+    def __init__(
+        self, provinces: Sequence[str] = (), issuers: Mapping[str, str] | None = None
+    ) -> None:
         words = {w for p in provinces for w in (p, _PROVINCE_SUFFIX.sub("", p)) if w}
         names = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
         self._province = re.compile(rf"(?:{names})(?!省?级)") if names else None
+        self._issued: dict[str, list[str]] = {}
+        for source_id, issuer in (issuers or {}).items():
+            for name in filter(None, _ISSUER_SEPARATOR.split(normalize(issuer))):
+                self._issued.setdefault(name, []).append(source_id)
+
+    def issued_by(self, question: str) -> tuple[str, ...]:
+        """The ids of the texts of the issuer a question names (the longest name it contains)."""
+        text = normalize(question)
+        named = [name for name in self._issued if name in text]
+        return tuple(self._issued[max(named, key=len)]) if named else ()
 
     def of(self, question: str) -> str | None:
         """ "law", "国家" or "省" for a question about that level's texts; None for the county's."""

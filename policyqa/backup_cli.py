@@ -11,21 +11,25 @@ import json
 import os
 import zipfile
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from assistant.settings import Settings
-from policyqa.composition import build_embedder, build_engine, build_store
+from policyqa.storage import build_engine
 from registry import backup as registry_backup
-from retrieval import backup as index_backup
-from retrieval.embedding import CachedEmbedder
-from retrieval.store import ChunkStore
+
+if TYPE_CHECKING:
+    from retrieval.store import ChunkStore
 
 _REGISTRY, _INDEX = "registry.json", "index.json"
 
 
 def _store(settings: Settings) -> ChunkStore:
+    # the search stack loads only for the commands that need it: the CLI starts fast
+    from policyqa.composition import build_embedder, build_store
+    from retrieval.embedding import CachedEmbedder
+
     return build_store(settings, CachedEmbedder(build_embedder(settings), settings.embedding_cache))
 
 
@@ -36,6 +40,8 @@ def _fail(message: str) -> typer.Exit:
 
 def backup(path: Annotated[Path, typer.Argument(help="备份文件，如 backup-20261124.zip")]) -> None:
     """备份任务台账（数据库）和检索索引到一个文件。"""
+    from retrieval import backup as index_backup
+
     settings = Settings()
     try:
         registry = registry_backup.dump(build_engine(settings))
@@ -73,6 +79,8 @@ def restore(
     yes: Annotated[bool, typer.Option("--yes", "-y", help="不再确认")] = False,
 ) -> None:
     """从备份文件恢复任务台账和检索索引（覆盖现有内容）。"""
+    from retrieval import backup as index_backup
+
     registry, index = _read(path)
     settings = Settings()
     engine, store = build_engine(settings), _store(settings)

@@ -11,7 +11,7 @@ import typer
 
 from assistant.reminders import TIMEZONE
 from assistant.settings import Settings
-from policyqa.composition import build_engine, build_registry, shanghai_now
+from policyqa.storage import build_engine, build_registry, shanghai_now
 from registry.chats import ChatService
 from registry.outbox import OPEN, Outbox
 from registry.service import RegistryError

@@ -6,23 +6,21 @@ import json
 import logging
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from assistant.ingest import UnknownSource
-from assistant.search import Hit
 from assistant.settings import Settings
 from policyqa.backup_cli import register as register_backup
 from policyqa.bot_cli import register as register_bot
-from policyqa.composition import build_services
 from policyqa.registry_cli import register
 from policyqa.usage import explain, is_usage_error
 from registry.db import DatabaseUnavailable
 from registry.service import RegistryError
-from retrieval.search import IndexNotReady, IndexUnavailable
-from retrieval.sources import ManifestError
-from retrieval.store import CHROMA_UNREACHABLE
+
+if TYPE_CHECKING:
+    from assistant.search import Hit
+    from assistant.services import Services
 
 app = typer.Typer(help="双碳政策助手", no_args_is_help=True, pretty_exceptions_enable=False)
 register(app)
@@ -36,6 +34,14 @@ _ANSWER_FIELDS = {
     "kind": True,
     "citations": {"__all__": {"document", "clause", "text"}},
 }
+
+
+def _services() -> Services:
+    """The product's services. The search stack (Chroma, LangChain, the model) loads here, only
+    for the commands that search or index: the registry commands start in about a second."""
+    from policyqa.composition import build_services
+
+    return build_services(Settings())
 
 
 def _fail(message: str) -> typer.Exit:
@@ -63,7 +69,11 @@ def ingest(
     ] = None,
 ) -> None:
     """把文档解析为条款并建立索引（增量：未变化的文档跳过）。"""
-    services = build_services(Settings())
+    from assistant.ingest import UnknownSource
+    from retrieval.sources import ManifestError
+    from retrieval.store import CHROMA_UNREACHABLE
+
+    services = _services()
     try:
         report = services.ingest.ingest(
             paths or None, source_id=source_id, progress=sys.stderr.isatty()
@@ -84,7 +94,7 @@ def ingest(
 @app.command(hidden=True)
 def vectors() -> None:
     """（维护）把语料全部分块的向量写入 corpus/vectors/，随代码发布，新装免去向量化等待。"""
-    path, count = build_services(Settings()).ingest.write_vectors()
+    path, count = _services().ingest.write_vectors()
     typer.echo(f"已写出 {count} 个分块的向量：{path}")
 
 
@@ -94,7 +104,9 @@ def remove(
     yes: Annotated[bool, typer.Option("--yes", "-y", help="不再确认")] = False,
 ) -> None:
     """从检索和任务台账中移除一份文档；其他文档不受影响，里程碑和进展保留（重新入库即恢复）。"""
-    services = build_services(Settings())
+    from retrieval.store import CHROMA_UNREACHABLE
+
+    services = _services()
     if not yes:
         typer.confirm(f"将从检索和台账中移除文档 {source_id}，是否继续？", abort=True)
     try:
@@ -117,7 +129,9 @@ def search(
     ] = False,
 ) -> None:
     """检索相关条款（默认只检索正式文件）。"""
-    services = build_services(Settings())
+    from retrieval.search import IndexNotReady, IndexUnavailable
+
+    services = _services()
     questions = (line.strip() for line in sys.stdin) if question == "-" else iter([question])
     try:
         for q in questions:
@@ -146,7 +160,9 @@ def ask(
     """提问：回答并给出引用的文件和条款。"""
     if audience not in ("public", "official"):
         raise typer.BadParameter("--audience 只能是 public 或 official")
-    services = build_services(Settings())
+    from retrieval.search import IndexNotReady, IndexUnavailable
+
+    services = _services()
     questions = (line.strip() for line in sys.stdin) if question == "-" else iter([question])
     try:
         for q in questions:
@@ -197,6 +213,7 @@ def serve(
             "policyqa.web:app_from_env", factory=True, workers=workers, host=host, port=port
         )
         return
+    from policyqa.composition import build_services
     from policyqa.web import build_web_app
 
     app = build_web_app(build_services(settings), background=True)

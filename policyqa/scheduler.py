@@ -27,7 +27,7 @@ from assistant.services import Services
 from assistant.settings import Settings
 from bot.app import build_bot
 from bot.dispatcher import DispatchReport, OutboxDispatcher
-from policyqa.composition import shanghai_now
+from policyqa.storage import shanghai_now
 from registry.service import Clock
 
 logger = logging.getLogger(__name__)

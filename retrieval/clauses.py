@@ -15,6 +15,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 PREAMBLE = "前言"
+# The headings of a plan's parts that look back (what was achieved, the situation), not ahead.
+LOOKS_BACK = re.compile(r"现状|基础|形势|成效|回顾|十三五")
 _CN_NUM = "一二三四五六七八九十百零〇两"
 _TITLE_MAX = 60
 _CLOSES_BRACKET = re.compile(r"[）)】〕\]]$")

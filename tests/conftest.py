@@ -15,7 +15,8 @@ import pytest
 
 from assistant.services import Services
 from assistant.settings import Settings
-from policyqa.composition import TIMEZONE, build_services
+from policyqa.composition import build_services
+from policyqa.storage import TIMEZONE
 
 REPO = Path(__file__).resolve().parents[1]
 CORPUS = REPO / "corpus"

@@ -12,7 +12,7 @@ from assistant.answer_cache import AnswerCache
 from assistant.answers import AnswerService
 from assistant.conversation import ConversationStore
 from assistant.services import Services
-from policyqa.composition import build_registry
+from policyqa.storage import build_registry
 from tests.conftest import FixedClock, make_settings
 from tests.registry.conftest import sync_plan
 

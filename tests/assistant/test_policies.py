@@ -18,6 +18,38 @@ def test_a_fine_is_answered_from_the_law_by_article(plan_services: Services) -> 
     assert "根据国家《中华人民共和国大气污染防治法》第一百一十九条" in answer.answer
 
 
+def test_a_penalty_question_gets_the_duty_and_the_penalty(plan_services: Services) -> None:
+    """The duty (第五十三条) and its penalty (第八十二条) are two articles: both are cited."""
+    answer = plan_services.answers.ask(
+        "重点用能单位不报送能源利用状况报告，要受什么处罚？这项报送义务是怎么规定的？"
+    )
+    cited = [(c.document, c.clause) for c in answer.citations[:2]]
+    assert [clause for _, clause in cited] == ["第八十二条", "第五十三条"]
+    assert all("节约能源法" in document for document, _ in cited)
+    assert "一万元以上五万元以下" in answer.answer and "上年度的能源利用状况报告" in answer.answer
+
+
+def test_an_article_is_quoted_with_what_follows_a_refusal(plan_services: Services) -> None:
+    """ "拒不改正的，责令停工整治" ends the opening of 第一百一十五条, before its items."""
+    answer = plan_services.answers.ask("工地扬尘不洒水不覆盖，会被怎么处罚？", audience="public")
+    assert answer.citations[0].clause == "第一百一十五条"
+    assert "一万元以上十万元以下" in answer.answer and "责令停工整治" in answer.answer
+
+
+def test_a_question_naming_the_issuer_is_answered_from_its_texts(
+    plan_services: Services,
+) -> None:
+    answer = plan_services.answers.ask("國務院對酒店、餐飲等行業提供一次性用品有什麼要求？")
+    assert "国务院" in answer.citations[0].document
+    assert "不主动提供一次性用品" in answer.answer
+
+
+def test_a_provincial_figure_comes_from_the_task_not_the_review(plan_services: Services) -> None:
+    """The figure for 2025 is in a task clause; the review of “十三五” has older wind figures."""
+    answer = plan_services.answers.ask("湖南“十四五”风电装机目标是多少？")
+    assert answer.citations[0].clause == "四、（一）1." and "1200万千瓦以上" in answer.answer
+
+
 def test_waste_sorting_duty_cites_the_solid_waste_law(plan_services: Services) -> None:
     answer = plan_services.answers.ask("家里不分类垃圾违法吗", audience="public")
     assert any(

@@ -15,7 +15,7 @@ import pytest
 
 from assistant.reminders import TIMEZONE, ReminderPlanner, WorkdayCalendar, reminder_day
 from assistant.settings import ReminderSettings, Settings
-from policyqa.composition import build_engine
+from policyqa.storage import build_engine
 from registry.chats import ChatService
 from registry.outbox import Outbox
 from registry.service import Registry

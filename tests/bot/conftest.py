@@ -17,7 +17,8 @@ import pytest
 from assistant.services import Services
 from assistant.settings import Settings
 from bot.app import PollingBot
-from policyqa.composition import build_engine, build_registry, build_reminders
+from policyqa.composition import build_reminders
+from policyqa.storage import build_engine, build_registry
 from registry.chats import ChatService
 from registry.outbox import Outbox
 from tests.conftest import CORPUS, FixedClock

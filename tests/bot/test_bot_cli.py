@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 from assistant.settings import Settings
 from policyqa.cli import app
-from policyqa.composition import build_engine
+from policyqa.storage import build_engine
 from registry.outbox import NewMessage, Outbox
 from tests.conftest import CORPUS, PAST, FixedClock
 

@@ -19,7 +19,7 @@ from sqlalchemy import Engine
 from assistant.settings import Settings
 from bot.app import build_bot
 from bot.dispatcher import Backoff, DispatchReport, OutboxDispatcher
-from policyqa.composition import build_engine, build_registry
+from policyqa.storage import build_engine, build_registry
 from registry.chats import ChatService
 from registry.outbox import NewMessage, Outbox, OutboxItem
 from tests.conftest import PAST, FixedClock
@@ -241,7 +241,7 @@ from bot.app import build_bot
 from bot.dispatcher import OutboxDispatcher
 from registry.db import database_url, make_engine
 from registry.outbox import Outbox
-from policyqa.composition import shanghai_now as clock  # the product's own clock
+from policyqa.storage import shanghai_now as clock  # the product's own clock
 
 settings = Settings()
 outbox = Outbox(make_engine(database_url(settings.database_url, data_dir=settings.data_dir)), clock=clock)

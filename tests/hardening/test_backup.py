@@ -16,7 +16,8 @@ from typer.testing import CliRunner
 from assistant.services import Services
 from assistant.settings import Settings
 from policyqa import cli
-from policyqa.composition import build_engine, build_registry, build_services
+from policyqa.composition import build_services
+from policyqa.storage import build_engine, build_registry
 from registry import backup
 from registry.accounts import AccountService
 from registry.service import Registry

@@ -12,7 +12,8 @@ import pytest
 from PIL import Image
 
 from assistant.services import Services
-from policyqa.composition import build_embedder, build_registry, build_store
+from policyqa.composition import build_embedder, build_store
+from policyqa.storage import build_registry
 from retrieval.embedding import CachedEmbedder
 from retrieval.ingest import parse_source
 from retrieval.loaders import MAX_CHARS, read_blocks

@@ -23,7 +23,7 @@ from assistant.models import Kind
 from assistant.services import Services
 from assistant.settings import Settings
 from policyqa import cli
-from policyqa.composition import build_registry
+from policyqa.storage import build_registry
 from registry.export import write_csv, write_xlsx
 from retrieval.ingest import parse_source
 from retrieval.sources import Source

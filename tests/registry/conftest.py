@@ -12,7 +12,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from assistant.settings import Settings
-from policyqa.composition import build_registry
+from policyqa.storage import build_registry
 from registry.service import Registry
 from retrieval.ingest import parse_source
 from retrieval.loaders import read_blocks

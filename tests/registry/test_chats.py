@@ -11,7 +11,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from assistant.settings import Settings
-from policyqa.composition import build_engine
+from policyqa.storage import build_engine
 from registry.chats import BindError, ChatService, NotBound, code_hash
 from registry.models import AuditEntry, BindCode
 from registry.service import Registry

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import Engine
 
 from assistant.settings import Settings
-from policyqa.composition import build_engine
+from policyqa.storage import build_engine
 from registry.outbox import NewMessage, Outbox
 from tests.conftest import FixedClock
 

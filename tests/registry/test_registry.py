@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from assistant.settings import Settings
-from policyqa.composition import build_registry
+from policyqa.storage import build_registry
 from registry.service import Registry, RegistryError, UnknownDepartment
 from tests.conftest import CORPUS, FixedClock
 from tests.registry.conftest import sync_plan

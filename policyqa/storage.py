@@ -1,0 +1,39 @@
+"""The registry's database and the deployment's clock, built from ``Settings``.
+
+Kept apart from ``composition`` so that the registry commands of the CLI (tasks, progress,
+milestones, export) start without loading the search stack (Chroma, LangChain, the model).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Engine
+
+from assistant.settings import Settings
+from registry.db import database_url, make_engine, migrate_when_reachable
+from registry.service import Clock, Registry
+from retrieval.lexicon import load_departments
+
+TIMEZONE = ZoneInfo("Asia/Shanghai")
+
+
+def shanghai_now() -> dt.datetime:
+    return dt.datetime.now(TIMEZONE)
+
+
+def build_engine(settings: Settings) -> Engine:
+    engine = make_engine(database_url(settings.database_url, data_dir=settings.data_dir))
+    migrate_when_reachable(engine)
+    return engine
+
+
+def build_registry(
+    settings: Settings, *, clock: Clock = shanghai_now, engine: Engine | None = None
+) -> Registry:
+    return Registry(
+        engine or build_engine(settings),
+        departments=load_departments(settings.corpus_dir),
+        clock=clock,
+    )
