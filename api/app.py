@@ -13,7 +13,7 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from api import errors
 from api.auth import RateLimits
-from api.routes import ledger, pages, public
+from api.routes import intake, ledger, pages, public
 from assistant.services import Services
 
 HERE = Path(__file__).resolve().parent
@@ -50,6 +50,7 @@ def create_app(
     errors.install(app)
     app.include_router(public.router)
     app.include_router(ledger.router)
+    app.include_router(intake.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     return app

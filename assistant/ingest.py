@@ -49,17 +49,18 @@ class IngestService:
         registry: Registry,
         *,
         corpus_dir: Path,
-        manifest: Path,
+        manifests: tuple[Path, ...],
         county: str,
     ) -> None:
         self._ingestor = ingestor
         self._registry = registry
         self._corpus_dir = corpus_dir
-        self._manifest = manifest
+        self._manifests = manifests
         self._county = county
 
     def sources(self) -> dict[str, Source]:
-        return load_sources(self._manifest)
+        """The manifest entries: the corpus's, and the office's uploads (see ``Settings``)."""
+        return load_sources(*self._manifests)
 
     def ingest(
         self,
@@ -74,13 +75,13 @@ class IngestService:
         failed = {path for path, _ in outcome.index.failed}
         for item in items:
             if str(item.path) not in failed and item.source.kind == "policy" and item.source.ledger:
-                document = parse_source(self._ingestor.read(item.path), item.source)
+                document = parse_source(self._ingestor.read(item.path).blocks, item.source)
                 report = self._registry.sync_document(
                     source_id=item.source.id,
                     title=document.title,
                     level=item.source.level,
                     document=document,
-                    canonical_names=self._is_own(item.source, document),
+                    canonical_names=self.is_own(item.source, document),
                 )
                 outcome.registry.append(report)
                 outcome.notices.extend(_notices(report, document.title, named=bool(paths)))
@@ -102,7 +103,7 @@ class IngestService:
             tasks = 0  # a guide: indexed for search, never in the ledger
         return indexed, tasks
 
-    def _is_own(self, source: Source, document: ParsedDocument) -> bool:
+    def is_own(self, source: Source, document: ParsedDocument) -> bool:
         """Whether a document is the county's own, so that the alias table names its units."""
         if source.jurisdiction:
             return source.jurisdiction == self._county

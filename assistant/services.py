@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from assistant.answers import AnswerService
 from assistant.basis import BasisFinder
 from assistant.ingest import IngestService
+from assistant.intake import IntakeService
 from assistant.reminders import ReminderPlanner
 from assistant.search import SearchService
 from assistant.settings import Settings
@@ -23,6 +24,7 @@ class Services:
     texts: Texts
     search: SearchService
     ingest: IngestService
+    intake: IntakeService
     registry: Registry
     accounts: AccountService
     answers: AnswerService

@@ -111,3 +111,13 @@ class Settings(BaseSettings):
     @property
     def manifest(self) -> Path:
         return self.corpus_dir / "sources.toml"
+
+    @property
+    def uploads_dir(self) -> Path:
+        """Documents the office uploaded, kept by content hash, and their manifest."""
+        return self.data_dir / "uploads"
+
+    @property
+    def manifests(self) -> tuple[Path, ...]:
+        """The shipped corpus's manifest, then the uploads' (whose entries win)."""
+        return (self.manifest, self.uploads_dir / "sources.toml")

@@ -82,7 +82,7 @@ def corpus_items(config: Settings) -> list[IngestItem]:
     """The manifest's documents that have a file, as ``policyqa ingest`` takes them."""
     return [
         IngestItem(config.corpus_dir / s.file, s)
-        for s in load_sources(config.manifest).values()
+        for s in load_sources(*config.manifests).values()
         if s.file
     ]
 

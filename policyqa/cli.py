@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
+from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -67,13 +68,20 @@ def ingest(
     source_id: Annotated[
         str | None, typer.Option("--source-id", help="sources.toml 中的文档 id")
     ] = None,
+    draft: Annotated[
+        bool,
+        typer.Option("--draft", help="只生成草稿：审核后用 policyqa publish 发布到台账和检索"),
+    ] = False,
 ) -> None:
-    """把文档解析为条款并建立索引（增量：未变化的文档跳过）。"""
+    """把文档解析为条款并建立索引（增量：未变化的文档跳过）；--draft 先审核再发布。"""
     from assistant.ingest import UnknownSource
     from retrieval.sources import ManifestError
     from retrieval.store import CHROMA_UNREACHABLE
 
     services = _services()
+    if draft:
+        _draft(services, paths or [], source_id)
+        return
     try:
         report = services.ingest.ingest(
             paths or None, source_id=source_id, progress=sys.stderr.isatty()
@@ -89,6 +97,57 @@ def ingest(
     typer.echo(report.summary())
     if report.failed:
         raise typer.Exit(code=1)
+
+
+def _draft(services: Services, paths: list[Path], source_id: str | None) -> None:
+    from assistant.intake import IntakeError
+
+    if len(paths) != 1 or not paths[0].is_file():
+        raise _fail("--draft 需要且只能给出一个文件")
+    try:
+        found = services.intake.upload(
+            paths[0].name, paths[0].read_bytes(), {"id": source_id or ""}, actor="命令行"
+        )
+    except IntakeError as exc:
+        raise _fail(str(exc)) from None
+    tasks = sum(not m["excluded"] for m in found.measures)
+    carried = f"，沿用上一版本的更正 {found.carried} 项" if found.carried else ""
+    typer.echo(
+        f"已生成草稿 {found.id}（{found.source['title']}）：任务 {tasks} 项{carried}。"
+        f"审核：网页“文件入库”；发布：policyqa publish {found.id}"
+    )
+
+
+@app.command()
+def drafts(
+    every: Annotated[bool, typer.Option("--all", help="包括已发布和已放弃的草稿")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="输出 JSON")] = False,
+) -> None:
+    """待审核的草稿（--all：全部）。"""
+    found = _services().intake.drafts.list(status=None if every else "draft")
+    if as_json:
+        typer.echo(json.dumps([asdict(d) for d in found], ensure_ascii=False, default=str))
+        return
+    for d in found:
+        typer.echo(f"{d.id}\t{d.status}\t{d.source_id}\t{d.title}\t{d.file_name}")
+    if not found:
+        typer.echo("没有待审核的草稿。")
+
+
+@app.command()
+def publish(
+    draft_id: Annotated[int, typer.Argument(help="草稿编号（policyqa drafts 可查）")],
+) -> None:
+    """把审核过的草稿发布到任务台账（一个事务），再写入来源清单并建立检索索引。"""
+    try:
+        done = _services().intake.publish(draft_id, actor="命令行")
+    except RegistryError as exc:
+        raise _fail(str(exc)) from None
+    typer.echo(
+        f"已发布草稿 {draft_id}：台账任务 {done.ledger.tasks} 项，指标 {done.ledger.targets} 个。"
+    )
+    if done.warning:
+        typer.echo(f"注意：{done.warning}", err=True)
 
 
 @app.command(hidden=True)

@@ -11,6 +11,7 @@ from assistant.answers import AnswerService
 from assistant.basis import BasisFinder
 from assistant.conversation import ConversationStore
 from assistant.ingest import IngestService
+from assistant.intake import IntakeService
 from assistant.llm import Rephraser, build_chat_model
 from assistant.reminders import ReminderPlanner
 from assistant.routing import Scope
@@ -21,6 +22,7 @@ from assistant.texts import Texts, build_texts
 from policyqa.storage import build_engine, build_registry, shanghai_now
 from registry.accounts import AccountService
 from registry.chats import ChatService
+from registry.drafts import Drafts
 from registry.outbox import Outbox
 from registry.service import Clock, Registry
 from retrieval.embedding import (
@@ -138,13 +140,13 @@ def build_services(settings: Settings, *, clock: Clock = shanghai_now) -> Servic
     engine = build_engine(settings)
     registry = build_registry(settings, clock=clock, engine=engine)
     chats, outbox = ChatService(engine, clock=clock), Outbox(engine, clock=clock)
-    sources = load_sources(settings.manifest)
+    sources = load_sources(*settings.manifests)
     texts = build_texts_for(settings, sources)
     ingest = IngestService(
         ingestor,
         registry,
         corpus_dir=settings.corpus_dir,
-        manifest=settings.manifest,
+        manifests=settings.manifests,
         county=settings.county,
     )
     basis = BasisFinder(searcher, registry, ingest.sources, county=settings.county)
@@ -158,6 +160,13 @@ def build_services(settings: Settings, *, clock: Clock = shanghai_now) -> Servic
         texts=texts,
         search=SearchService(searcher, county=settings.county, scope=scope),
         ingest=ingest,
+        intake=IntakeService(
+            ingest,
+            ingestor,
+            Drafts(engine, registry, clock=clock),
+            uploads_dir=settings.uploads_dir,
+            max_bytes=settings.documents.max_file_mb * 2**20,
+        ),
         registry=registry,
         accounts=AccountService(engine, clock=clock),
         answers=AnswerService(

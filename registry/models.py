@@ -275,3 +275,32 @@ class OutboxMessage(Base):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     sent_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     telegram_message_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+
+
+class Draft(Base):
+    """A document the office uploaded, read and extracted but not yet in the ledger: its measures
+    are reviewed (units, deadlines corrected, measures split, merged or marked as no task), then
+    published in one transaction. Kept after publishing: the next version's review starts from
+    the office's corrections."""
+
+    __tablename__ = "drafts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source_id: Mapped[str] = mapped_column(String(100))
+    # the manifest entry to write on publishing: title, issuer, level, doc_number, date …
+    source: Mapped[dict[str, Any]] = mapped_column(JSON)
+    file_name: Mapped[str] = mapped_column(String(300))
+    file_hash: Mapped[str] = mapped_column(String(64))
+    stored_path: Mapped[str] = mapped_column(String(1000))
+    status: Mapped[str] = mapped_column(String(10), default="draft")  # draft/published/discarded
+    # the extraction as read (digest, document targets, conventions, task force)
+    extraction: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # the measures as read: [{key, clause, title, text, leads, co, deadline, targets, ocr …}]
+    measures: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    # the office's review, in order: [{op: edit/split/merge, key, …}], replayed over the measures
+    review: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    # the clause tree as read, for the parsed view: [{label, heading, title, text, ocr}]
+    clauses: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    created_by: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    published_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)

@@ -23,7 +23,7 @@ from cachetools import LRUCache
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
-from registry.extract import ExtractedTask, extract
+from registry.extract import ExtractedTask, Extraction, extract
 from registry.models import (
     ROLES,
     STATUSES,
@@ -146,56 +146,82 @@ class Registry:
         ``canonical_names``: the document is the county's own, so the alias table names its units
         (发改委 → 县发改局); another county's or a province's units are kept as written.
         """
-        extraction = extract(document, self.resolve if canonical_names else _as_written)
-        digest = hashlib.sha256(repr((title, level, extraction)).encode()).hexdigest()
+        extraction = self.extract(document, canonical_names=canonical_names)
         with self._write("ingest", "sync") as audit:
-            session = audit.session
-            row = session.get(Document, source_id)
-            if row is not None and row.content_hash == digest:
-                return SyncReport(document_id=source_id, changed=False)
-            before = {"content_hash": row.content_hash} if row else None
-            if row is None:
-                row = Document(id=source_id)
-                session.add(row)
-            row.title, row.level, row.content_hash, row.synced_at = title, level, digest, audit.at
-            row.retired = False
-            row.conventions = list(extraction.conventions)
-            row.goals = [asdict(goal) for goal in extraction.targets]
-            departments = self._department_rows(session)
-            existing = {
-                t.clause: t
-                for t in session.scalars(
-                    select(Task)
-                    .where(Task.document_id == source_id)
-                    .options(
-                        selectinload(Task.departments),
-                        selectinload(Task.targets),
-                        selectinload(Task.milestones),
-                    )
-                )
-            }
-            for position, facts in enumerate(extraction.tasks):
-                task = existing.pop(facts.clause, None)
-                if task is None:
-                    task = Task(document_id=source_id, clause=facts.clause)
-                    session.add(task)
-                self._apply(session, task, facts, position, departments)
-                _sync_deadline_milestone(session, task, facts, audit.at)
-            for task in existing.values():
-                task.retired = True
-            self._sync_taskforce(session, source_id, extraction, departments)
-            report = SyncReport(
-                document_id=source_id,
-                changed=True,
-                tasks=len(extraction.tasks),
-                targets=sum(len(t.targets) for t in extraction.tasks) + len(extraction.targets),
-                retired=len(existing),
-                deadlines=sum(t.deadline is not None for t in extraction.tasks),
-                conventions=extraction.conventions,
-                empty_notes=extraction.empty_notes,
+            return self.apply_extraction(
+                audit,
+                source_id=source_id,
+                title=title,
+                level=level,
+                extraction=extraction,
+                digest=extraction_digest(title, level, extraction),
             )
-            audit.record("document", source_id, before, asdict(report))
-            return report
+
+    def extract(self, document: ParsedDocument, *, canonical_names: bool = True) -> Extraction:
+        """A document's measures, units named by the alias table when it is the county's own."""
+        return extract(document, self.resolve if canonical_names else _as_written)
+
+    def apply_extraction(
+        self,
+        audit: _Audit,
+        *,
+        source_id: str,
+        title: str,
+        level: str,
+        extraction: Extraction,
+        digest: str,
+        force: bool = False,
+    ) -> SyncReport:
+        """Within ``audit``'s transaction, bring one document's tasks in line with
+        ``extraction``; unchanged (by ``digest`` of the text as read) unless ``force``: a
+        reviewed draft publishes its corrections over the same text."""
+        session = audit.session
+        row = session.get(Document, source_id)
+        if row is not None and row.content_hash == digest and not force:
+            return SyncReport(document_id=source_id, changed=False)
+        before = {"content_hash": row.content_hash} if row else None
+        if row is None:
+            row = Document(id=source_id)
+            session.add(row)
+        row.title, row.level, row.content_hash, row.synced_at = title, level, digest, audit.at
+        row.retired = False
+        row.conventions = list(extraction.conventions)
+        row.goals = [asdict(goal) for goal in extraction.targets]
+        departments = self._department_rows(session)
+        existing = {
+            t.clause: t
+            for t in session.scalars(
+                select(Task)
+                .where(Task.document_id == source_id)
+                .options(
+                    selectinload(Task.departments),
+                    selectinload(Task.targets),
+                    selectinload(Task.milestones),
+                )
+            )
+        }
+        for position, facts in enumerate(extraction.tasks):
+            task = existing.pop(facts.clause, None)
+            if task is None:
+                task = Task(document_id=source_id, clause=facts.clause)
+                session.add(task)
+            self._apply(session, task, facts, position, departments)
+            _sync_deadline_milestone(session, task, facts, audit.at)
+        for task in existing.values():
+            task.retired = True
+        self._sync_taskforce(session, source_id, extraction, departments)
+        report = SyncReport(
+            document_id=source_id,
+            changed=True,
+            tasks=len(extraction.tasks),
+            targets=sum(len(t.targets) for t in extraction.tasks) + len(extraction.targets),
+            retired=len(existing),
+            deadlines=sum(t.deadline is not None for t in extraction.tasks),
+            conventions=extraction.conventions,
+            empty_notes=extraction.empty_notes,
+        )
+        audit.record("document", source_id, before, asdict(report))
+        return report
 
     def _department_rows(self, session: Session) -> dict[str, Department]:
         rows = {d.name: d for d in session.scalars(select(Department))}
@@ -732,3 +758,8 @@ def _taskforce_role(force: TaskForceView | None, name: str) -> str:
     if name == force.office:
         roles.append("专班办公室所在单位")
     return "／".join(roles)
+
+
+def extraction_digest(title: str, level: str, extraction: Extraction) -> str:
+    """What a document's extraction is, as read: an unchanged text is not synced again."""
+    return hashlib.sha256(repr((title, level, extraction)).encode()).hexdigest()

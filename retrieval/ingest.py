@@ -19,7 +19,7 @@ from tqdm import tqdm
 from retrieval.chunking import chunk_document
 from retrieval.clauses import ParsedDocument, parse_clauses
 from retrieval.embedding import CachedEmbedder
-from retrieval.loaders import DocumentError, Ocr, ReadLimits, read_blocks
+from retrieval.loaders import DocumentError, Ocr, ReadLimits, ReadResult, read_document
 from retrieval.sources import Source
 from retrieval.store import CatalogState, ChunkStore, DocumentEntry, StoredChunk
 from retrieval.tokenizer import Tokenizer
@@ -96,7 +96,7 @@ class Ingestor:
         prepared: dict[str, _Prepared] = {}
         for item in items:
             try:
-                blocks = self.read(item.path, progress=progress)
+                blocks = self.read(item.path, progress=progress).blocks
             except DocumentError as exc:
                 logger.warning("skipping %s: %s", item.path, exc)
                 report.failed.append((str(item.path), str(exc)))
@@ -124,14 +124,14 @@ class Ingestor:
         texts = [
             text
             for item in items
-            for text in self._prepare(item.source, self.read(item.path), "").indexed_texts
+            for text in self._prepare(item.source, self.read(item.path).blocks, "").indexed_texts
         ]
         path = folder / f"{self._embedder.name.replace('/', '_')}.npz"
         return path, self._embedder.write_seeds(path, texts)
 
-    def read(self, path: Path, *, progress: bool = False) -> list[str]:
-        """A document's blocks, read with this ingestor's limits and OCR cache; with ``progress``,
-        a bar per page while scanned pages are recognised."""
+    def read(self, path: Path, *, progress: bool = False) -> ReadResult:
+        """A document as read with this ingestor's limits and OCR cache (its blocks, which came
+        from OCR); with ``progress``, a bar per page while scanned pages are recognised."""
         bar: tqdm | None = None
 
         def on_page(done: int, total: int) -> None:
@@ -143,7 +143,7 @@ class Ingestor:
             bar.update(done - bar.n)
 
         try:
-            return read_blocks(
+            return read_document(
                 path,
                 limits=self._read_limits,
                 ocr_cache=self._ocr_cache,

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import re
 import tomllib
 from dataclasses import dataclass, fields
 from pathlib import Path
+
+import tomlkit
 
 LEVELS = ("国家", "省", "市", "县")
 KINDS = (
@@ -46,9 +49,43 @@ class ManifestError(ValueError):
     """The manifest is malformed; the message names the entry."""
 
 
-def load_sources(manifest: Path) -> dict[str, Source]:
-    if not manifest.exists():
-        return {}
+def load_sources(*manifests: Path) -> dict[str, Source]:
+    """The entries of every manifest that exists; a later manifest's entry replaces an earlier
+    one's of the same id (the office's uploads over the shipped corpus)."""
+    sources: dict[str, Source] = {}
+    for manifest in manifests:
+        if manifest.exists():
+            sources.update(_load(manifest))
+    return sources
+
+
+def save_source(manifest: Path, source: Source) -> None:
+    """Write ``source`` into ``manifest`` (replacing the entry of its id), keeping the file's
+    comments and layout; the file is replaced whole, never left half written."""
+    document = (
+        tomlkit.parse(manifest.read_text("utf-8")) if manifest.exists() else tomlkit.document()
+    )
+    entries = document.get("source")
+    if entries is None:
+        entries = tomlkit.aot()
+        document.append("source", entries)
+    entry = tomlkit.table()
+    for f in fields(Source):
+        value = getattr(source, f.name)
+        if value != f.default or f.name in ("id", "title", "level"):
+            entry[f.name] = value
+    index = next((i for i, e in enumerate(entries) if e.get("id") == source.id), None)
+    if index is None:
+        entries.append(entry)
+    else:
+        entries[index] = entry
+    manifest.parent.mkdir(parents=True, exist_ok=True)
+    partial = manifest.with_name(f".{manifest.name}.part")
+    partial.write_text(tomlkit.dumps(document), "utf-8")
+    os.replace(partial, manifest)
+
+
+def _load(manifest: Path) -> dict[str, Source]:
     known = {f.name for f in fields(Source)}
     sources: dict[str, Source] = {}
     for number, entry in enumerate(tomllib.loads(manifest.read_text("utf-8")).get("source", []), 1):

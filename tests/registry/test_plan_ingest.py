@@ -150,3 +150,14 @@ def test_removing_a_document_leaves_the_others(cli) -> None:  # type: ignore[no-
     cli("ingest", PLANS / "lines-plan.txt")
     back = next(t for t in _tasks(cli, "--document", "lines-plan") if t["id"] == task["id"])
     assert back["progress"][0]["note"] == "开工"
+
+
+def test_a_plan_for_review_reaches_the_ledger_only_when_published(cli) -> None:  # type: ignore[no-untyped-def]
+    drafted = cli("ingest", PLANS / "lines-plan.txt", "--draft").stdout
+    assert "已生成草稿 1（临澧县碳达峰行动实施方案）：任务 17 项" in drafted
+    assert _tasks(cli) == []
+    assert "lines-plan\t临澧县碳达峰行动实施方案" in cli("drafts").stdout
+    assert "台账任务 17 项" in cli("publish", "1").stdout
+    assert len(_tasks(cli)) == 17
+    assert "已发布，不能再修改" in cli("publish", "1", code=1).stderr
+    assert cli("drafts").stdout.strip() == "没有待审核的草稿。"
