@@ -1,8 +1,9 @@
 """Run the benchmarks of issue 7, print their tables, write bench/results/<name>.json.
 
 ``python -m bench`` (``make bench``): retrieval quality on the dev set and four external sets
-(at least 1,000 questions each), the ledger extractor against hand-labelled plans, latency at the plan's size and at ~10k chunks, ingest speed and
-memory, start-up time, HTTP load, profile. ``--quick`` (``make bench-quick``): the dev set, ~100
+(at least 1,000 questions each), the ledger extractor against hand-labelled plans, 上位依据
+links against hand labels, OCR seconds per page and characters right, latency at the plan's size
+and at ~10k chunks, ingest speed and memory, start-up time, HTTP load, profile. ``--quick`` (``make bench-quick``): the dev set, ~100
 questions per external set, the plan's index only, a short load test.
 
 Embeddings are cached in data/bench-cache/ across runs; everything else lives in a temporary
@@ -21,13 +22,24 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench import basis, datasets, ingest_speed, latency, ledger, load, profiling, quality, report
+from bench import (
+    basis,
+    datasets,
+    ingest_speed,
+    latency,
+    ledger,
+    load,
+    ocr,
+    profiling,
+    quality,
+    report,
+)
 from bench.datasets import SEED
 from bench.metrics import save, table
 from bench.stack import CACHE_DIR, corpus_items, open_stack, searcher_of, services, settings
 from retrieval.fusion import FusionWeights
 
-SECTIONS = ("ledger", "basis", "ingest", "quality", "latency", "startup", "profile", "load")
+SECTIONS = ("ledger", "basis", "ocr", "ingest", "quality", "latency", "startup", "profile", "load")
 
 
 def _print(title: str, rows: list[dict[str, object]], columns: list[str]) -> None:
@@ -77,6 +89,11 @@ def run(args: argparse.Namespace, root: Path) -> dict[str, Any]:
         results["basis"] = basis.run(root)
         save("basis", results["basis"])
         lap("basis")
+
+    if "ocr" in wanted:
+        results["ocr"] = ocr.run()
+        save("ocr", results["ocr"])
+        lap("ocr")
 
     # The ~10k-chunk index first: on a cold cache it is what embeds our chunks of every set.
     grown = None

@@ -98,6 +98,15 @@ def targets(results: dict[str, Any]) -> list[dict[str, object]]:
             f"{r['unchanged_speedup']:.0f}× ({r['cold_seconds']:.1f} s → {r['unchanged_seconds']:.3f} s)",
             r["unchanged_speedup"] >= 100,
         )
+    scans = results.get("ocr")
+    if scans:
+        summary = scans["summary"]
+        add(
+            "OCR of scanned plan pages: ≥ 98% characters right, clause labels recovered",
+            f"{summary['accuracy']:.1%}, labels on {summary['labels_recovered']}/{summary['pages']}"
+            f" pages, {summary['seconds_per_page']:.1f} s/page",
+            summary["accuracy"] >= 0.98 and summary["labels_recovered"] == summary["pages"],
+        )
     load = results.get("load")
     if load and "skipped" not in load:
         add(

@@ -16,13 +16,13 @@ import zipfile
 from pathlib import Path
 
 import docx
-import numpy as np
 import pytest
-from PIL import Image, ImageDraw, ImageFilter, ImageFont
+from PIL import Image, ImageDraw, ImageFont
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfgen import canvas
 
+from bench.scans import DPI, FONT, PLAN, accuracy, plan_paragraphs, render_page, scanned
 from retrieval.clauses import parse_clauses
 from retrieval.formats.ocr import Ocr, TextBox, ocr_lines, repair_numbering
 from retrieval.loaders import (
@@ -35,62 +35,12 @@ from retrieval.loaders import (
 )
 
 REPO = Path(__file__).resolve().parents[2]
-PLAN = REPO / "corpus" / "xiangyin-shuangtan-plan.txt"
 PLANS = REPO / "tests" / "data" / "plans"
 FORMATS = REPO / "tests" / "data" / "formats"
-FONT = Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
 CHINESE = re.compile(r"[\u4e00-\u9fff]")
-DPI = 200
 
 
 # --- helpers -----------------------------------------------------------------------------------
-
-
-def plan_paragraphs() -> list[str]:
-    """The plan's opening as one page holds it: its first 12 blocks, each to its second sentence
-    end at most (title, preamble, 一、 （一） （二） 二、 （一） 1.–4. （二））."""
-    text = re.sub(r"\[bookmark:[^\]]*\]", "", PLAN.read_text("utf-8"))
-    paragraphs = [line.strip() for line in text.splitlines() if line.strip()][:12]
-    return [re.match(r"(?:[^。]*。){0,2}", p).group() or p for p in paragraphs]
-
-
-def render_page(paragraphs: list[str]) -> Image.Image:
-    """An A4 page at 200 dpi as a county office prints it: a centred title, body text at 12 pt
-    with a two-character indent, lines wrapped at the margin."""
-    if not FONT.exists():
-        pytest.skip("需要 fonts-wqy-microhei（apt-get install fonts-wqy-microhei）")
-    width, height = round(8.27 * DPI), round(11.69 * DPI)
-    size = round(12 / 72 * DPI)
-    font = ImageFont.truetype(str(FONT), size)
-    page = Image.new("L", (width, height), 255)
-    draw = ImageDraw.Draw(page)
-    left, right, y = round(DPI * 1.1), width - round(DPI * 1.1), round(DPI * 1.0)
-    title, *body = paragraphs
-    draw.text(((width - font.getlength(title)) / 2, y), title, font=font, fill=0)
-    y += 2 * size
-    for paragraph in body:
-        x, line = left + 2 * size, ""
-        for char in paragraph:
-            if x + font.getlength(line + char) > right:
-                draw.text((x, y), line, font=font, fill=0)
-                x, line, y = left, "", y + round(1.6 * size)
-            line += char
-        draw.text((x, y), line, font=font, fill=0)
-        y += round(1.6 * size)
-    assert y < height - DPI, "the text must fit one page"
-    return page
-
-
-def accuracy(expected: str, found: str) -> float:
-    """1 − edit distance / length, on the texts without whitespace."""
-    a, b = re.sub(r"\s", "", expected), re.sub(r"\s", "", found)
-    previous = list(range(len(b) + 1))
-    for i, ca in enumerate(a, start=1):
-        current = [i]
-        for j, cb in enumerate(b, start=1):
-            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
-        previous = current
-    return 1 - previous[-1] / len(a)
 
 
 def labels(blocks: list[str]) -> list[str]:
@@ -124,19 +74,10 @@ def assert_refused(path: Path, *words: str, limits: ReadLimits | None = None) ->
 # --- OCR: a rendered page of the county plan ---------------------------------------------------
 
 
-def scanned(page: Image.Image) -> Image.Image:
-    """The page as a scanner gives it back: a little askew, blurred, speckled, JPEG-compressed."""
-    page = page.rotate(0.6, resample=Image.Resampling.BICUBIC, fillcolor=255)
-    page = page.filter(ImageFilter.GaussianBlur(0.8))
-    speckles = np.random.default_rng(0).normal(0, 18, (page.height, page.width))
-    page = Image.fromarray(np.clip(np.asarray(page) + speckles, 0, 255).astype(np.uint8))
-    out = io.BytesIO()
-    page.save(out, "JPEG", quality=55)
-    return Image.open(out)
-
-
 @pytest.fixture(scope="module")
 def scans(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    if not FONT.exists():
+        pytest.skip("需要 fonts-wqy-microhei（apt-get install fonts-wqy-microhei）")
     folder = tmp_path_factory.mktemp("scans")
     page = render_page(plan_paragraphs())
     page.save(folder / "plan-page.png")
