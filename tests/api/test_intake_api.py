@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import quote
@@ -11,6 +13,7 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from assistant.services import Services
+from bench.scans import DPI, FONT, plan_paragraphs, render_page, scanned
 from tests.api.conftest import bearer, make_user
 from tests.conftest import fixed_services, make_settings
 
@@ -86,3 +89,29 @@ def test_a_bad_file_gets_a_chinese_message(client: TestClient, services: Service
     assert services.registry.documents() == before
     missing = client.get("/api/drafts/999999", headers=office)
     assert missing.status_code == 400 and "没有编号为 999999 的草稿" in missing.json()["error"]
+
+
+def test_questions_are_answered_while_a_scan_is_read(
+    client: TestClient, services: Services, tmp_path: Path
+) -> None:
+    """OCR runs in a worker thread: a question asked meanwhile is answered before it ends."""
+    if not FONT.exists():
+        pytest.skip("需要 fonts-wqy-microhei（apt-get install fonts-wqy-microhei）")
+    office = bearer(client, make_user(services, "office"))
+    first, second = (scanned(render_page(plan_paragraphs(n), title=n == 0)) for n in range(2))
+    scan = io.BytesIO()
+    first.save(scan, "PDF", resolution=DPI, save_all=True, append_images=[second])
+    uploaded: list[int] = []
+    reading = threading.Thread(
+        target=lambda: uploaded.append(
+            _upload(client, office, "扫描件.pdf", scan.getvalue(), title="扫描件").status_code
+        )
+    )
+    reading.start()
+    answer = client.post("/api/ask", json={"question": "屋顶光伏谁牵头？"}, headers=office)
+    still_reading = reading.is_alive()
+    reading.join()
+    assert answer.status_code == 200 and still_reading
+    assert uploaded == [201]
+    draft = services.intake.drafts.list()[0]
+    assert services.intake.drafts.get(draft.id).ocr
