@@ -132,8 +132,13 @@ class IntakeService:
         known = self._ingest.sources()
         base = known.get(values.get("id", ""))
         if base is None:
-            stem = re.sub(r"[^\w-]+", "-", Path(file_name).stem).strip("-")[:64]
-            values.setdefault("id", stem or "upload")
+            if "id" not in values:
+                # named after the file, never after an entry it would replace unasked
+                stem = re.sub(r"[^\w-]+", "-", Path(file_name).stem).strip("-")[:60] or "upload"
+                values["id"], n = stem, 1
+                while values["id"] in known:
+                    n += 1
+                    values["id"] = f"{stem}-{n}"
             if not _ID.match(values["id"]):
                 raise IntakeError("编号只能由字母、数字、汉字、下划线和连字符组成（最多 100 字）。")
             base = Source(id=values["id"], title="")
@@ -141,7 +146,10 @@ class IntakeService:
             raise IntakeError(f"层级只能是：{'、'.join(LEVELS)}")
         if values.get("date") and not _DATE.match(values["date"]):
             raise IntakeError("成文日期的格式应为 YYYY-MM-DD。")
-        return replace(base, **values)
+        source = replace(base, **values)
+        if "ledger" in entry:
+            source = replace(source, ledger=bool(entry["ledger"]))
+        return source
 
     @staticmethod
     def _store(path: Path, data: bytes) -> None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import re
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -41,6 +42,7 @@ EDITABLE = {
     "excluded": "不作为任务",
 }
 _SPLIT_SUFFIX = "（之二）"
+_PHRASE_END = re.compile(r"[，。；：,;:]")
 
 
 @dataclass(frozen=True)
@@ -48,7 +50,7 @@ class Changes:
     """The reviewed measures against what the ledger holds of the same document, by clause."""
 
     added: tuple[str, ...]
-    removed: tuple[str, ...]
+    removed: tuple[tuple[str, str], ...]  # (clause, the ledger task's title)
     changed: tuple[tuple[str, tuple[str, ...]], ...]  # (clause, what changed: 正文, 牵头单位 …)
 
 
@@ -207,16 +209,18 @@ class Drafts:
         transaction: all of it or, on any error, none."""
         with audited_write(self._sessions, actor=actor, action="publish", at=self._clock()) as a:
             row = _open(a.session, draft_id)
-            measures = replay(row.measures, row.review)
-            report = self._registry.apply_extraction(
-                a,
-                source_id=row.source_id,
-                title=row.source["title"],
-                level=row.source["level"],
-                extraction=_extraction(measures, row.extraction),
-                digest=row.extraction["digest"],
-                force=True,
-            )
+            report = SyncReport(document_id=row.source_id, changed=False)
+            # a text above the plan (ledger = false) is searched and cited, never a ledger source
+            if row.source.get("ledger", True):
+                report = self._registry.apply_extraction(
+                    a,
+                    source_id=row.source_id,
+                    title=row.source["title"],
+                    level=row.source["level"],
+                    extraction=_extraction(replay(row.measures, row.review), row.extraction),
+                    digest=row.extraction["digest"],
+                    force=True,
+                )
             row.status, row.published_at = "published", a.at
             a.record("draft", draft_id, {"status": "draft"}, {"status": "published"})
         return self.get(draft_id), report
@@ -356,10 +360,10 @@ def _apply(measures: list[dict[str, Any]], op: dict[str, Any]) -> bool:
             **copy.deepcopy(measure),
             "key": f"{measure['key']}{_SPLIT_SUFFIX}",
             "clause": f"{measure['clause']}{_SPLIT_SUFFIX}",
-            "title": second[:30],
+            "title": _PHRASE_END.split(second, maxsplit=1)[0][:30],
             "text": second,
             "targets": [t for t in measure["targets"] if t["text"] not in first],
-            "edited": ["split"],
+            "edited": sorted({*measure["edited"], "split"}),
         }
         measure["text"] = first
         measure["targets"] = [t for t in measure["targets"] if t["text"] in first]
@@ -508,7 +512,7 @@ def _changes(measures: list[dict[str, Any]], ledger: list[Any]) -> Changes:
     order = list(kept)
     return Changes(
         added=tuple(c for c in order if c not in tasks),
-        removed=tuple(c for c in tasks if c not in kept),
+        removed=tuple((c, t.title) for c, t in tasks.items() if c not in kept),
         changed=tuple(sorted(changed, key=lambda item: order.index(item[0]))),
     )
 

@@ -46,6 +46,9 @@ async def upload(
     level: Annotated[str, Form(max_length=10)] = "县",
     doc_number: Annotated[str, Form(max_length=100)] = "",
     date: Annotated[str, Form(max_length=20)] = "",
+    ledger: Annotated[
+        bool | None, Form(description="false: a text above the plan, searched, no task source")
+    ] = None,
 ) -> dict[str, Any]:
     """Read the file (OCR for scans: in a worker thread, so questions are answered meanwhile)
     and extract its measures into a draft; nothing in the ledger or the index changes."""
@@ -53,6 +56,8 @@ async def upload(
     data = await file.read(limit + 1)
     entry = {"id": id, "title": title, "issuer": issuer, "level": level}
     entry |= {"doc_number": doc_number, "date": date}
+    if ledger is not None:  # else a new version keeps its entry's, a new entry is a task source
+        entry["ledger"] = ledger
     try:
         draft = await run_in_threadpool(
             services.intake.upload,

@@ -1,4 +1,5 @@
-"""The web pages: the public chat, the officials' chat, the office dashboard, login."""
+"""The web pages: the public chat, the officials' chat, the office dashboard, the office's
+document intake (upload, review of a draft), login."""
 
 from __future__ import annotations
 
@@ -9,8 +10,14 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from api.auth import MaybeAccount, ServicesDep
+from registry.accounts import Account
+from registry.deadlines import KINDS as DEADLINE_KINDS
 from registry.models import STATUSES
+from registry.service import RegistryError
 from registry.views import TaskView
+from retrieval.loaders import SUPPORTED_SUFFIXES
+from retrieval.sources import LEVELS
+from retrieval.text import split_sentences
 
 router = APIRouter(include_in_schema=False)
 
@@ -125,6 +132,72 @@ def dashboard(
         },
         title="任务台账",
         today=registry.today(),
+    )
+
+
+def _office_only(request: Request, account: Account | None, target: str) -> Response | None:
+    """The intake pages are the office's: a login first, a refusal page for other accounts."""
+    if account is None:
+        return RedirectResponse(f"/login?next={target}", status_code=303)
+    if not account.is_office:
+        return _message(request, account, 403, "只有专班办公室可以上传和审核文件。")
+    return None
+
+
+def _message(request: Request, account: Account, status: int, message: str) -> HTMLResponse:
+    response = _render(request, "intake.html", account, message=message, title="文件入库")
+    response.status_code = status
+    return response
+
+
+@router.get("/intake", response_class=HTMLResponse)
+def intake_page(request: Request, account: MaybeAccount, services: ServicesDep) -> Response:
+    refused = _office_only(request, account, "/intake")
+    if refused is not None:
+        return refused
+    sources = [s for s in services.ingest.sources().values() if s.kind == "policy"]
+    return _render(
+        request,
+        "intake.html",
+        account,
+        message="",
+        levels=LEVELS,
+        # the manifest's entries by level, in the manifest's order within a level
+        sources=[(level, [s for s in sources if s.level == level]) for level in LEVELS],
+        accept=",".join(sorted(SUPPORTED_SUFFIXES)),
+        drafts=services.intake.drafts.list(status="draft"),
+        title="文件入库",
+    )
+
+
+DEADLINE_LABELS = {"date": "具体日期", "annual": "每年", "ongoing": "长期"}
+DRAFT_STATUSES = {"draft": "待审核", "published": "已发布", "discarded": "已放弃"}
+
+
+@router.get("/intake/{draft_id}", response_class=HTMLResponse)
+def draft_page(
+    request: Request, draft_id: int, account: MaybeAccount, services: ServicesDep
+) -> Response:
+    refused = _office_only(request, account, f"/intake/{draft_id}")
+    if refused is not None:
+        return refused
+    try:
+        draft = services.intake.drafts.get(draft_id)
+    except RegistryError as exc:
+        return _message(request, account, 404, str(exc))
+    titles = {m["clause"]: m["title"] for m in draft.measures}
+    return _render(
+        request,
+        "draft.html",
+        account,
+        draft=draft,
+        # numbered sentences: where a measure may be split
+        sentences={m["key"]: split_sentences(m["text"]) for m in draft.measures},
+        titles=titles,
+        deadline_kinds=[(k, DEADLINE_LABELS.get(k, k)) for k in DEADLINE_KINDS],
+        status=DRAFT_STATUSES.get(draft.status, draft.status),
+        readonly=draft.status != "draft",
+        title="审核草稿",
     )
 
 

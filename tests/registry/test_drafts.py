@@ -110,7 +110,7 @@ def test_a_new_version_lists_its_changes_and_keeps_the_office_work(
         "v2.txt", removed.encode(), {"id": first.source_id}, actor="专班办"
     )
     assert second.carried == 2  # both corrections still have their clause
-    assert second.changes.removed == ("二、（一）3.",)
+    assert second.changes.removed == (("二、（一）3.", "加快新型电力系统建设"),)
     assert ("二、（一）2.", ("正文",)) in second.changes.changed
     assert "二、（一）1." not in dict(second.changes.changed)  # same text, same correction
     assert _measure(second, "二、（二）1.")["excluded"]
@@ -121,6 +121,20 @@ def test_a_new_version_lists_its_changes_and_keeps_the_office_work(
     assert after["二、（一）1."].lead_departments == ("县发改局",)
     assert [m.description for m in after["二、（一）1."].milestones] == ["完成光伏项目备案"]
     assert "二、（一）3." not in after and "二、（二）1." not in after
+
+
+def test_a_file_named_like_an_entry_gets_an_id_of_its_own(services: Services) -> None:
+    draft = services.intake.upload("xiangyin-plan.txt", PLAN.read_bytes(), ENTRY, actor="专班办")
+    assert draft.source_id == "xiangyin-plan-2"  # the county plan's entry is left alone
+
+
+def test_a_text_above_the_plan_is_searched_not_a_task_source(services: Services) -> None:
+    entry = {**ENTRY, "title": "某省碳达峰实施方案", "level": "省", "ledger": False}
+    draft = services.intake.upload("省方案.txt", PLAN.read_bytes(), entry, actor="专班办")
+    done = services.intake.publish(draft.id, actor="专班办")
+    assert done.indexed and not done.ledger.changed
+    assert services.registry.documents() == []
+    assert services.search.search("太浮山风电场二期项目", k=1)[0].document == "某省碳达峰实施方案"
 
 
 def _macro_docx() -> bytes:

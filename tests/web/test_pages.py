@@ -3,60 +3,24 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
-import shutil
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, expect
 
 from api.app import create_app
 from assistant.services import Services
-from tests.api.conftest import PASSWORD, make_user
+from tests.api.conftest import make_user
 from tests.fakes.servers import serve
+from tests.web.conftest import SHOTS, login, needs_chromium
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
-pytestmark = pytest.mark.skipif(
-    not Path(CHROMIUM).exists(),
-    reason="Debian chromium is not installed (apt-get install chromium)",
-)
+pytestmark = needs_chromium
 
 
 @pytest.fixture(scope="module")
 def site(plan_services: Services) -> Iterator[str]:
     with serve(create_app(plan_services, session_secret="browser-test")) as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            # the browser runs on the machine's clock: `make test-dates` moves the product's
-            # clock with libfaketime, under which Chromium does not start
-            env={k: v for k, v in os.environ.items() if k not in ("LD_PRELOAD", "FAKETIME")},
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-            ],
-        )
-        yield launched
-        launched.close()
-
-
-def _login(page: Page, site: str, username: str, target: str) -> None:
-    page.goto(f"{site}/login?next={target}")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("form button[type=submit]")
-    page.wait_for_url(f"{site}{target}*")
 
 
 def test_public_page_answers_with_expandable_citations(browser: Browser, site: str) -> None:
@@ -80,7 +44,7 @@ def test_office_sees_an_overdue_milestone_highlighted(
     browser: Browser, site: str, plan_services: Services
 ) -> None:
     page = browser.new_page(viewport={"width": 1280, "height": 900})
-    _login(page, site, make_user(plan_services, "office"), "/dashboard")
+    login(page, site, make_user(plan_services, "office"), "/dashboard")
     task = page.locator("article.task").filter(has_text="二、（二）3.").first
     task.locator("details.edit summary").click()
     past = (plan_services.registry.today() - dt.timedelta(days=10)).isoformat()
@@ -100,7 +64,7 @@ def test_department_is_refused_on_another_departments_task(
     browser: Browser, site: str, plan_services: Services
 ) -> None:
     page = browser.new_page(viewport={"width": 1280, "height": 900})
-    _login(page, site, make_user(plan_services, "department", "县林业局"), "/dashboard")
+    login(page, site, make_user(plan_services, "department", "县林业局"), "/dashboard")
     other = page.locator("article.task").filter(has_text="二、（一）2.").first
     other.locator("details.edit summary").click()
     expect(other.locator(".milestone-form")).to_have_count(0)  # only the office sets milestones
@@ -113,11 +77,11 @@ def test_department_is_refused_on_another_departments_task(
     page.close()
 
 
-def test_officials_chat_after_login(browser: Browser, site: str, plan_services: Services) -> None:
+def test_officials_chat_afterlogin(browser: Browser, site: str, plan_services: Services) -> None:
     page = browser.new_page(viewport={"width": 1024, "height": 900})
     page.goto(f"{site}/official")
     expect(page).to_have_url(f"{site}/login?next=/official")
-    _login(page, site, make_user(plan_services, "office"), "/official")
+    login(page, site, make_user(plan_services, "office"), "/official")
     page.fill("#question", "县林业局负责哪些任务？")
     page.keyboard.press("Enter")
     answer = page.locator(".messages .a").last
@@ -133,7 +97,7 @@ def test_a_card_shows_its_higher_basis_when_opened(
     browser: Browser, site: str, plan_services: Services
 ) -> None:
     page = browser.new_page(viewport={"width": 1280, "height": 900})
-    _login(page, site, make_user(plan_services, "office"), "/dashboard")
+    login(page, site, make_user(plan_services, "office"), "/dashboard")
     card = page.locator("article.task").filter(has_text="二、（二）1.").first
     card.locator("details.basis summary").click()
     links = card.locator(".basis-link")
