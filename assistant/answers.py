@@ -20,7 +20,7 @@ from assistant.basis import BasisFinder
 from assistant.conversation import ConversationStore, Turn
 from assistant.llm import Rephraser
 from assistant.models import Answer, Audience, Citation, Kind
-from assistant.routing import Route, Scope, is_follow_up, route
+from assistant.routing import Levels, Route, is_follow_up, route
 from assistant.texts import Texts
 from registry.db import DatabaseUnavailable
 from registry.service import Registry
@@ -159,14 +159,13 @@ class AnswerService:
         texts: Texts,
         rephraser: Rephraser | None = None,
         county: str | None = None,
-        laws: tuple[str, ...] = (),
-        higher: tuple[str, ...] = (),
+        levels: Callable[[], Levels] = Levels,
         basis: BasisFinder | None = None,
-        scope: Scope | None = None,
         cache: AnswerCache | None = None,
     ) -> None:
-        """``laws``: the source ids of the laws and regulations in the corpus; ``higher``: of every
-        text above the county's (the laws included); ``basis``: finds a task's 上位依据."""
+        """``levels``: the laws, the texts above the county's and how questions name their places
+        and issuers, read from the manifest as it is (an upload published joins at once);
+        ``basis``: finds a task's 上位依据."""
         self._cache = cache
         self._searcher = searcher
         self._registry = registry
@@ -176,10 +175,8 @@ class AnswerService:
         self._rephraser = rephraser
         self._county = county
         self._texts = texts
-        self._laws = laws
-        self._higher = higher
+        self._levels = levels
         self._basis = basis
-        self._scope = scope or Scope()
         self._not_metric = _NOT_METRIC | set(texts.county_words)
 
     def ask(
@@ -214,7 +211,7 @@ class AnswerService:
             previous=previous.kind if previous else None,
             follow_up=is_follow_up(question, self._tokenizer.tokens(question)),
             place=self._texts.county_words,
-            scope=self._scope.of(question),
+            scope=self._levels().scope.of(question),
         )
         request = _Request(question, audience, decided, previous, in_domain)
         answer, turn = self._dispatch(request)
@@ -549,14 +546,15 @@ class AnswerService:
         higher text's passage joins them when it answers too (see ``_with_higher``)."""
         kinds = ("policy", "guide") if r.audience == "public" else ("policy",)
         base = SearchFilter(kinds=kinds, county=self._county)
-        scope = self._scope.of(r.question)
-        if scope == "law" and self._laws:
-            tries = [replace(base, source_ids=self._laws), base]
+        levels = self._levels()
+        scope = levels.scope.of(r.question)
+        if scope == "law" and levels.laws:
+            tries = [replace(base, source_ids=levels.laws), base]
         elif scope in ("国家", "省"):
             tries = [replace(base, level=scope), base]
         else:
             tries = [replace(base, level="县")]
-        if scope and (issued := self._scope.issued_by(r.question)):
+        if scope and (issued := levels.scope.issued_by(r.question)):
             tries.insert(0, replace(base, source_ids=issued))
         figures = scope is not None and bool(_QUANTITY.search(r.question))
         if figures:
@@ -570,8 +568,8 @@ class AnswerService:
             hits = self._penalties_first(r.question, hits)
         elif figures:
             hits = self._figures_first(r, hits)
-        if scope is None and self._higher and not self._names_county(r.question):
-            hits = self._with_higher(r, hits, replace(base, source_ids=self._higher))
+        if scope is None and levels.higher and not self._names_county(r.question):
+            hits = self._with_higher(r, hits, replace(base, source_ids=levels.higher))
         if hits.degraded and "search_degraded" not in r.warnings:
             r.warnings.append("search_degraded")  # keyword search only: the vector store is down
         return hits

@@ -3,9 +3,11 @@ search and extracted into the task registry."""
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from assistant.routing import Levels
 from registry.service import Registry, RegistryError
 from registry.views import SyncReport
 from retrieval.clauses import ParsedDocument
@@ -57,10 +59,29 @@ class IngestService:
         self._corpus_dir = corpus_dir
         self._manifests = manifests
         self._county = county
+        self._lock = threading.Lock()
+        self._read_as: tuple[object, dict[str, Source], Levels] | None = None
 
     def sources(self) -> dict[str, Source]:
         """The manifest entries: the corpus's, and the office's uploads (see ``Settings``)."""
-        return load_sources(*self._manifests)
+        return dict(self._read()[0])
+
+    def levels(self) -> Levels:
+        """The manifest's texts as answers see them (laws, texts above the county's, places and
+        issuers), following it when an upload is published."""
+        return self._read()[1]
+
+    def _read(self) -> tuple[dict[str, Source], Levels]:
+        """The manifests, read again only when one of them changed (a stat per call)."""
+        key = tuple(
+            (p.stat().st_mtime_ns, p.stat().st_size) if p.exists() else None
+            for p in self._manifests
+        )
+        with self._lock:
+            if self._read_as is None or self._read_as[0] != key:
+                sources = load_sources(*self._manifests)
+                self._read_as = (key, sources, Levels.of(sources))
+            return self._read_as[1], self._read_as[2]
 
     def ingest(
         self,

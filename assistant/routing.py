@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from assistant.models import Audience, Kind
+from retrieval.sources import Source
 from retrieval.text import normalize
 
 _TASKFORCE = re.compile(r"专班|召集人|成员单位|办公室设在|领导小组|哪个领导|哪位领导|总牵头")
@@ -209,3 +210,26 @@ def route(
     if follow_up and previous in ("target", "responsibility", "department_tasks"):
         return Route(previous, names, True)
     return Route("green_living" if audience == "public" else "policy", names, follow_up)
+
+
+@dataclass(frozen=True)
+class Levels:
+    """What the manifest says of its texts that answers need: which are laws (cited by article),
+    which stand above the county's, and how questions name their provinces and issuers."""
+
+    laws: tuple[str, ...] = ()
+    higher: tuple[str, ...] = ()
+    scope: Scope = field(default_factory=Scope)
+
+    @classmethod
+    def of(cls, sources: Mapping[str, Source]) -> Levels:
+        present = [s for s in sources.values() if s.file]
+        above = [s for s in present if s.level != "县"]
+        return cls(
+            laws=tuple(s.id for s in present if s.is_law),
+            higher=tuple(s.id for s in above),
+            # the places the provincial texts are for, as questions name them ("湖南省的…")
+            scope=Scope(
+                [s.jurisdiction for s in above if s.level == "省"], {s.id: s.issuer for s in above}
+            ),
+        )

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 
 from pydantic import BaseModel
 
-from assistant.routing import Scope
+from assistant.routing import Levels
 from retrieval.search import Searcher, SearchFilter, SearchHit
 
 # Without a level asked for, the county's own texts rank first: another level's hit counts this
@@ -29,11 +30,16 @@ class Hit(BaseModel):
 
 class SearchService:
     def __init__(
-        self, searcher: Searcher, *, county: str | None = None, scope: Scope | None = None
+        self,
+        searcher: Searcher,
+        *,
+        county: str | None = None,
+        levels: Callable[[], Levels] = Levels,
     ) -> None:
+        """``levels``: the manifest's texts as answers see them, read when it changes."""
         self._searcher = searcher
         self._county = county
-        self._scope = scope or Scope()
+        self._levels = levels
 
     def chunk_count(self) -> int:
         return self._searcher.chunk_count()
@@ -77,7 +83,7 @@ class SearchService:
     def _ranked(self, query: str, k: int, filters: SearchFilter) -> list[SearchHit]:
         if filters.level or filters.source_id:
             return list(self._searcher.search(query, k=k, filters=filters))
-        scope = self._scope.of(query)
+        scope = self._levels().scope.of(query)
         preferred = {"law": "国家", None: "县"}.get(scope, scope)
         first = list(self._searcher.search(query, k=k, filters=replace(filters, level=preferred)))
         hits = self._searcher.search(query, k=max(4 * k, 20), filters=filters)

@@ -14,7 +14,6 @@ from assistant.ingest import IngestService
 from assistant.intake import IntakeService
 from assistant.llm import Rephraser, build_chat_model
 from assistant.reminders import ReminderPlanner
-from assistant.routing import Scope
 from assistant.search import SearchService
 from assistant.services import Services
 from assistant.settings import Settings
@@ -36,7 +35,7 @@ from retrieval.ingest import Ingestor
 from retrieval.lexicon import load_lexicon
 from retrieval.loaders import Ocr, RapidOcrEngine, ReadLimits
 from retrieval.search import Searcher
-from retrieval.sources import Source, load_sources
+from retrieval.sources import Source
 from retrieval.store import ChunkStore, make_chroma_client
 from retrieval.tokenizer import Tokenizer
 
@@ -140,8 +139,6 @@ def build_services(settings: Settings, *, clock: Clock = shanghai_now) -> Servic
     engine = build_engine(settings)
     registry = build_registry(settings, clock=clock, engine=engine)
     chats, outbox = ChatService(engine, clock=clock), Outbox(engine, clock=clock)
-    sources = load_sources(*settings.manifests)
-    texts = build_texts_for(settings, sources)
     ingest = IngestService(
         ingestor,
         registry,
@@ -149,16 +146,12 @@ def build_services(settings: Settings, *, clock: Clock = shanghai_now) -> Servic
         manifests=settings.manifests,
         county=settings.county,
     )
+    texts = build_texts_for(settings, ingest.sources())
     basis = BasisFinder(searcher, registry, ingest.sources, county=settings.county)
-    # the places the corpus's provincial texts are for, as questions name them ("湖南省的…")
-    scope = Scope(
-        [s.jurisdiction for s in sources.values() if s.level == "省" and s.file],
-        {s.id: s.issuer for s in sources.values() if s.file and s.level != "县"},
-    )
     return Services(
         settings=settings,
         texts=texts,
-        search=SearchService(searcher, county=settings.county, scope=scope),
+        search=SearchService(searcher, county=settings.county, levels=ingest.levels),
         ingest=ingest,
         intake=IntakeService(
             ingest,
@@ -177,10 +170,8 @@ def build_services(settings: Settings, *, clock: Clock = shanghai_now) -> Servic
             texts=texts,
             rephraser=build_rephraser(settings, tokenizer, texts),
             county=settings.county,
-            laws=tuple(s.id for s in sources.values() if s.file and s.is_law),
-            higher=tuple(s.id for s in sources.values() if s.file and s.level != "县"),
+            levels=ingest.levels,
             basis=basis,
-            scope=scope,
             cache=AnswerCache(size=settings.answer_cache_size)
             if settings.answer_cache_size
             else None,

@@ -137,6 +137,28 @@ def test_a_text_above_the_plan_is_searched_not_a_task_source(services: Services)
     assert services.search.search("太浮山风电场二期项目", k=1)[0].document == "某省碳达峰实施方案"
 
 
+def test_a_published_law_answers_at_once(services: Services) -> None:
+    """The manifest is followed as it changes: a regulation published from an upload is a law
+    for the next question, cited by article, without a restart."""
+    text = (
+        "某省湿地保护条例\n第一条 为了加强湿地保护，制定本条例。\n"
+        "第二十条 禁止在湿地内开垦、填埋。\n"
+        "第四十条 违反本条例第二十条规定，开垦、填埋湿地的，由县级以上人民政府林业主管部门"
+        "责令改正，处每平方米五十元以上一百元以下罚款。\n"
+    )
+    entry = {"title": "某省湿地保护条例", "level": "省", "ledger": False}
+    draft = services.intake.upload("条例.txt", text.encode(), entry, actor="专班办")
+    services.intake.publish(draft.id, actor="专班办")
+    assert draft.source_id in services.ingest.levels().laws
+    fine = services.answers.ask("在湿地里开垦填埋会被罚多少钱？", audience="public")
+    first = fine.citations[0]
+    assert (first.document, first.clause) == ("某省湿地保护条例", "第四十条")
+    assert "五十元以上一百元以下" in fine.answer
+    # a question in no law's words: the county's texts, joined by the higher texts as they are now
+    plain = services.answers.ask("湿地里能开垦填埋吗？", audience="public")
+    assert plain.citations and plain.citations[0].document == "某省湿地保护条例"
+
+
 def _macro_docx() -> bytes:
     out = io.BytesIO()
     docx.Document().save(out)
