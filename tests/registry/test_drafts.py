@@ -79,6 +79,11 @@ def test_the_review_is_published_in_one_step(services: Services) -> None:
     assert (entry.title, entry.issuer, entry.level) == (ENTRY["title"], "临澧县人民政府", "县")
     hits = services.search.search("太浮山风电场二期项目", k=3)
     assert hits and hits[0].document == ENTRY["title"]
+    # `make run` ingests the manifest at every start: the reviewed ledger is left as published
+    again = services.ingest.ingest([Path(entry.file)])
+    assert not any(r.changed for r in again.registry)
+    kept = {t.clause: t for t in services.registry.tasks(document=draft.source_id)}
+    assert kept["二、（一）1."].lead_departments == ("县发改局",) and "二、（二）1." not in kept
     with pytest.raises(RegistryError, match="已发布，不能再修改"):
         drafts.edit(draft.id, "二、（一）3.", {"excluded": True}, actor="专班办")
     with pytest.raises(RegistryError, match="已发布"):
