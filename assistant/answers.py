@@ -586,12 +586,11 @@ class AnswerService:
             whole = self._searcher.clause_text(hit.chunk.source_id, hit.chunk.clause)
             return bool(_AMOUNT.search(whole or hit.chunk.text))
 
-        penalties = [h for h in hits if sets_penalty(h)]
-        duties = [h for h in hits if not sets_penalty(h)]
+        marks = [sets_penalty(h) for h in hits]
+        penalties = [h for h, mark in zip(hits, marks, strict=True) if mark]
+        duties = [h for h, mark in zip(hits, marks, strict=True) if not mark]
         if not _ASKS_DUTY.search(question):
-            ranked = SearchResults([*penalties, *duties])
-            ranked.degraded = hits.degraded
-            return ranked
+            return hits.reordered([*penalties, *duties])
         if penalties and duties:
             # the duty is the one the penalty names ("…未按照本法规定报送能源利用状况报告的，由…"):
             # the article most made of the offence's words
@@ -602,9 +601,7 @@ class AnswerService:
                 return len(offence & words) / (len(words) or 1)
 
             duties.sort(key=names_offence, reverse=True)
-        ranked = SearchResults([*penalties[:1], *duties[:1], *penalties[1:], *duties[1:]])
-        ranked.degraded = hits.degraded
-        return ranked
+        return hits.reordered([*penalties[:1], *duties[:1], *penalties[1:], *duties[1:]])
 
     def _figures_first(self, r: _Request, hits: SearchResults) -> SearchResults:
         """For a figure asked of a higher text ("湖南“十四五”风电装机目标是多少"), the passages that
@@ -627,9 +624,7 @@ class AnswerService:
                 default=0,
             )
 
-        ranked = SearchResults(sorted(hits, key=figure_terms, reverse=True))
-        ranked.degraded = hits.degraded
-        return ranked
+        return hits.reordered(sorted(hits, key=figure_terms, reverse=True))
 
     def _with_higher(
         self, r: _Request, county: SearchResults, filters: SearchFilter
@@ -653,9 +648,7 @@ class AnswerService:
             merged = [own, higher, *county[1:]]
         else:
             return county
-        results = SearchResults(merged)
-        results.degraded = county.degraded
-        return results
+        return county.reordered(merged)
 
     def _topic_tasks(self, r: _Request) -> list[TaskView]:
         """Tasks the question is about: the previous turn's for a follow-up, else by search."""

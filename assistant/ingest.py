@@ -73,10 +73,7 @@ class IngestService:
 
     def _read(self) -> tuple[dict[str, Source], Levels]:
         """The manifests, read again only when one of them changed (a stat per call)."""
-        key = tuple(
-            (p.stat().st_mtime_ns, p.stat().st_size) if p.exists() else None
-            for p in self._manifests
-        )
+        key = tuple(_stamp(p) for p in self._manifests)
         with self._lock:
             if self._read_as is None or self._read_as[0] != key:
                 sources = load_sources(*self._manifests)
@@ -165,3 +162,12 @@ def _expand(path: Path) -> list[Path]:
     if path.is_dir():
         return sorted(p for p in path.rglob("*") if p.suffix.lower() in SUPPORTED_SUFFIXES)
     return [path]
+
+
+def _stamp(path: Path) -> tuple[int, int] | None:
+    """When a file was written and how long it is; None while it does not exist."""
+    try:
+        stat = path.stat()
+    except FileNotFoundError:
+        return None
+    return stat.st_mtime_ns, stat.st_size

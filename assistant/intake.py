@@ -20,7 +20,7 @@ from registry.drafts import Drafts, DraftView
 from registry.views import SyncReport
 from retrieval.ingest import IngestItem, Ingestor, parse_source
 from retrieval.loaders import SUPPORTED_SUFFIXES, DocumentError
-from retrieval.sources import LEVELS, Source, save_source
+from retrieval.sources import LEVELS, Source, file_id, save_source
 from retrieval.store import CHROMA_UNREACHABLE
 
 # what the office fills in for a new manifest entry
@@ -134,7 +134,7 @@ class IntakeService:
         if base is None:
             if "id" not in values:
                 # named after the file, never after an entry it would replace unasked
-                stem = re.sub(r"[^\w-]+", "-", Path(file_name).stem).strip("-")[:60] or "upload"
+                stem = file_id(Path(file_name).stem)
                 values["id"], n = stem, 1
                 while values["id"] in known:
                     n += 1

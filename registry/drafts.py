@@ -25,7 +25,14 @@ from registry.deadlines import Deadline
 from registry.extract import ExtractedTask, Extraction
 from registry.models import Draft
 from registry.responsibility import Responsibility
-from registry.service import Clock, Registry, RegistryError, audited_write, extraction_digest
+from registry.service import (
+    Clock,
+    Registry,
+    RegistryError,
+    audited_write,
+    extraction_digest,
+    get_row,
+)
 from registry.targets import TargetFact
 from registry.taskforce import TaskForce
 from registry.views import SyncReport
@@ -325,7 +332,7 @@ def _task(m: dict[str, Any]) -> ExtractedTask:
 def replay(read: list[dict[str, Any]], review: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The measures as read with the review's operations applied in order; an operation whose
     measure is gone (or, for a split or merge, whose text changed) is passed over."""
-    measures = [{**copy.deepcopy(m), "excluded": False, "edited": []} for m in read]
+    measures = _unreviewed(read)
     for op in review:
         _apply(measures, op)
     return measures
@@ -333,8 +340,13 @@ def replay(read: list[dict[str, Any]], review: list[dict[str, Any]]) -> list[dic
 
 def _applicable(read: list[dict[str, Any]], review: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The operations of a previous review that apply to the measures of a new version."""
-    measures = [{**copy.deepcopy(m), "excluded": False, "edited": []} for m in read]
+    measures = _unreviewed(read)
     return [op for op in review if _apply(measures, op)]
+
+
+def _unreviewed(read: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Copies of the measures as read, before any operation: none excluded, none edited."""
+    return [{**copy.deepcopy(m), "excluded": False, "edited": []} for m in read]
 
 
 def _apply(measures: list[dict[str, Any]], op: dict[str, Any]) -> bool:
@@ -518,7 +530,7 @@ def _changes(measures: list[dict[str, Any]], ledger: list[Any]) -> Changes:
 
 
 def _row(session: Session, draft_id: int) -> Draft:
-    row = session.get(Draft, draft_id) if 0 < draft_id < 2**31 else None
+    row = get_row(session, Draft, draft_id)
     if row is None:
         raise RegistryError(f"没有编号为 {draft_id} 的草稿")
     return row

@@ -541,7 +541,7 @@ class Registry:
         self, milestone_id: int, *, actor: str, on: dt.date | None = None
     ) -> MilestoneView:
         with self._write(actor, "complete") as audit:
-            milestone = _get(audit.session, Milestone, milestone_id)
+            milestone = get_row(audit.session, Milestone, milestone_id)
             if milestone is None:
                 raise RegistryError(f"没有编号为 {milestone_id} 的里程碑")
             before = _plain(_milestone_view(milestone, audit.at.date()))
@@ -613,7 +613,7 @@ class Registry:
         if unknown:
             raise RegistryError(f"不能修改的字段：{'、'.join(sorted(unknown))}")
         with self._write(actor, "correct") as audit:
-            target = _get(audit.session, Target, target_id)
+            target = get_row(audit.session, Target, target_id)
             if target is None:
                 raise RegistryError(f"没有编号为 {target_id} 的目标")
             before = _plain(_target_view(target))
@@ -671,12 +671,13 @@ def audited_write(
         yield _Audit(session, actor, action, at)
 
 
-def _get(session: Session, model: type[_Row], row_id: int, **kwargs: Any) -> _Row | None:
+def get_row(session: Session, model: type[_Row], row_id: int, **kwargs: Any) -> _Row | None:
+    """The row of that id, or None (also for an id no INTEGER column holds)."""
     return session.get(model, row_id, **kwargs) if 0 < row_id <= _MAX_ID else None
 
 
 def _get_task(session: Session, task_id: int) -> Task:
-    task = _get(session, Task, task_id, options=[selectinload(Task.departments)])
+    task = get_row(session, Task, task_id, options=[selectinload(Task.departments)])
     if task is None:
         raise RegistryError(f"没有编号为 {task_id} 的任务")
     return task

@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import Literal
 
@@ -95,6 +96,12 @@ class SearchResults(list[SearchHit]):
     """Hits, best first. ``degraded``: the vector store could not be reached, BM25 ranked alone."""
 
     degraded: bool = False
+
+    def reordered(self, hits: Iterable[SearchHit]) -> SearchResults:
+        """Other hits (these reranked, or joined by more) from the same search, flag kept."""
+        results = SearchResults(hits)
+        results.degraded = self.degraded
+        return results
 
 
 class IndexNotReady(RuntimeError):

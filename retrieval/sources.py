@@ -112,7 +112,10 @@ def source_for_file(path: Path, sources: dict[str, Source], corpus_dir: Path) ->
     for source in sources.values():
         if source.file and (corpus_dir / source.file).resolve() == resolved:
             return source
-    # Chinese names stay (an ASCII-only slug made every one of them "doc", each replacing the
-    # last); the registry keeps ids of up to 100 characters.
-    slug = re.sub(r"[^\w-]+", "-", path.stem).strip("-")[:64] or "doc"
-    return Source(id=slug, title="", file=str(path))
+    return Source(id=file_id(path.stem), title="", file=str(path))
+
+
+def file_id(stem: str) -> str:
+    """A source id made of a file's name. Chinese names stay (an ASCII-only slug made every one
+    of them "doc", each replacing the last); the registry keeps ids of up to 100 characters."""
+    return re.sub(r"[^\w-]+", "-", stem).strip("-")[:64] or "doc"

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import io
 import random
-import re
 import shutil
 import zipfile
 from pathlib import Path
@@ -18,9 +17,6 @@ from pathlib import Path
 import docx
 import pytest
 from PIL import Image, ImageDraw, ImageFont
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-from reportlab.pdfgen import canvas
 
 from bench.scans import DPI, FONT, PLAN, accuracy, plan_paragraphs, render_page, scanned
 from retrieval.clauses import parse_clauses
@@ -33,11 +29,11 @@ from retrieval.loaders import (
     read_blocks,
     read_document,
 )
+from tests.retrieval.test_loaders import CHINESE, write_pdf
 
 REPO = Path(__file__).resolve().parents[2]
 PLANS = REPO / "tests" / "data" / "plans"
 FORMATS = REPO / "tests" / "data" / "formats"
-CHINESE = re.compile(r"[\u4e00-\u9fff]")
 
 
 # --- helpers -----------------------------------------------------------------------------------
@@ -45,19 +41,6 @@ CHINESE = re.compile(r"[\u4e00-\u9fff]")
 
 def labels(blocks: list[str]) -> list[str]:
     return [clause.label for clause in parse_clauses(blocks).walk()]
-
-
-def write_pdf(path: Path, pages: list[list[str]]) -> Path:
-    """A PDF with a text layer: one line of Chinese per entry, reportlab's built-in CID font."""
-    pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
-    pdf = canvas.Canvas(str(path))
-    for lines in pages:
-        pdf.setFont("STSong-Light", 12)
-        for row, line in enumerate(lines):
-            pdf.drawString(50, 780 - 20 * row, line)
-        pdf.showPage()
-    pdf.save()
-    return path
 
 
 def assert_refused(path: Path, *words: str, limits: ReadLimits | None = None) -> str:
