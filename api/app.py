@@ -13,7 +13,7 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from api import errors
 from api.auth import RateLimits
-from api.routes import intake, ledger, pages, public
+from api.routes import intake, ledger, overview, pages, public, supervision
 from assistant.services import Services
 
 HERE = Path(__file__).resolve().parent
@@ -51,6 +51,8 @@ def create_app(
     app.include_router(public.router)
     app.include_router(ledger.router)
     app.include_router(intake.router)
+    app.include_router(supervision.router)
+    app.include_router(overview.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     return app

@@ -26,13 +26,12 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-import chinese_calendar
-
 from assistant.settings import ReminderSettings
 from registry.chats import ChatService
 from registry.outbox import NewMessage, Outbox
 from registry.service import Registry
 from registry.views import MilestoneView, TaskView
+from registry.workdays import WorkdayCalendar
 
 logger = logging.getLogger(__name__)
 
@@ -40,45 +39,6 @@ TIMEZONE = ZoneInfo("Asia/Shanghai")
 DIGEST_HORIZON_DAYS = 14
 _WEEKDAYS = "一二三四五六日"
 _MAX_LINES = 20  # per digest section; keeps a digest well under one Telegram message
-
-
-class WorkdayCalendar:
-    """China's official workdays; plain Monday–Friday for years the calendar does not know yet."""
-
-    def __init__(self, is_workday: Callable[[dt.date], bool] | None = None) -> None:
-        self._is_workday = is_workday or self._china
-        self._warned: set[int] = set()
-
-    def _china(self, day: dt.date) -> bool:
-        try:
-            return bool(chinese_calendar.is_workday(day))
-        except NotImplementedError:
-            if day.year not in self._warned:
-                self._warned.add(day.year)
-                logger.warning(
-                    "chinese_calendar has no holidays for %s yet; counting Monday-Friday only "
-                    "(upgrade chinese-calendar once the State Council publishes them)",
-                    day.year,
-                )
-            return day.weekday() < 5
-
-    def is_workday(self, day: dt.date) -> bool:
-        return self._is_workday(day)
-
-    def on_or_before(self, day: dt.date) -> dt.date:
-        while not self.is_workday(day):
-            day -= dt.timedelta(days=1)
-        return day
-
-    def on_or_after(self, day: dt.date) -> dt.date:
-        while not self.is_workday(day):
-            day += dt.timedelta(days=1)
-        return day
-
-    def workdays_after(self, start: dt.date, end: dt.date) -> int:
-        """Workdays ``d`` with ``start < d <= end``."""
-        days = (end - start).days
-        return sum(self.is_workday(start + dt.timedelta(days=n)) for n in range(1, days + 1))
 
 
 def reminder_day(due: dt.date, offset: int, calendar: WorkdayCalendar) -> dt.date:

@@ -11,6 +11,7 @@ from assistant.intake import IntakeService
 from assistant.reminders import ReminderPlanner
 from assistant.search import SearchService
 from assistant.settings import Settings
+from assistant.supervision import SupervisionService
 from assistant.texts import Texts
 from registry.accounts import AccountService
 from registry.chats import ChatService
@@ -32,3 +33,4 @@ class Services:
     chats: ChatService
     outbox: Outbox
     reminders: ReminderPlanner
+    supervision: SupervisionService

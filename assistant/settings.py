@@ -60,6 +60,17 @@ class ReminderSettings(BaseModel):
     )
 
 
+class SupervisionSettings(BaseModel):
+    """督办: when a task is 临期 and when it is 未报送."""
+
+    due_soon_workdays: int = Field(
+        5, ge=0, le=60, description="临期: a milestone due within this many China workdays"
+    )
+    report_stale_days: int = Field(
+        30, ge=1, le=366, description="未报送: an open task with no progress report for this long"
+    )
+
+
 class Settings(BaseSettings):
     """Nested sections use ``__``: ``POLICYQA_RETRIEVAL__CHUNK_CHARS=400``."""
 
@@ -99,6 +110,7 @@ class Settings(BaseSettings):
     documents: DocumentSettings = DocumentSettings()
     api: ApiSettings = ApiSettings()
     reminders: ReminderSettings = ReminderSettings()
+    supervision: SupervisionSettings = SupervisionSettings()
 
     @property
     def chroma_path(self) -> Path:

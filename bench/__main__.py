@@ -2,7 +2,8 @@
 
 ``python -m bench`` (``make bench``): retrieval quality on the dev set and four external sets
 (at least 1,000 questions each), the ledger extractor against hand-labelled plans, 上位依据
-links against hand labels, OCR seconds per page and characters right, latency at the plan's size
+links against hand labels, OCR seconds per page and characters right, the 督办总览 at 1,000
+tasks, latency at the plan's size
 and at ~10k chunks, ingest speed and memory, start-up time, HTTP load, profile. ``--quick`` (``make bench-quick``): the dev set, ~100
 questions per external set, the plan's index only, a short load test.
 
@@ -30,6 +31,7 @@ from bench import (
     ledger,
     load,
     ocr,
+    overview,
     profiling,
     quality,
     report,
@@ -39,7 +41,10 @@ from bench.metrics import save, table
 from bench.stack import CACHE_DIR, corpus_items, open_stack, searcher_of, services, settings
 from retrieval.fusion import FusionWeights
 
-SECTIONS = ("ledger", "basis", "ocr", "ingest", "quality", "latency", "startup", "profile", "load")
+SECTIONS = (
+    "ledger", "basis", "ocr", "overview", "ingest", "quality", "latency", "startup", "profile",
+    "load",
+)  # fmt: skip
 
 
 def _print(title: str, rows: list[dict[str, object]], columns: list[str]) -> None:
@@ -94,6 +99,16 @@ def run(args: argparse.Namespace, root: Path) -> dict[str, Any]:
         results["ocr"] = ocr.run()
         save("ocr", results["ocr"])
         lap("ocr")
+
+    if "overview" in wanted:
+        results["overview"] = overview.run()
+        _print(
+            "督办总览 at 5 plans and 1,000 tasks, over HTTP (ms; target: overview p95 ≤ 200)",
+            results["overview"],
+            overview.COLUMNS,
+        )
+        save("overview", results["overview"])
+        lap("overview")
 
     # The ~10k-chunk index first: on a cold cache it is what embeds our chunks of every set.
     grown = None

@@ -19,6 +19,15 @@ from registry.service import RegistryError
 from registry.views import DueItem, ProgressView, TaskForceView, TaskView
 
 MAX_MESSAGE = 4096
+# a task's 督办 status as a light that also carries the word (never colour alone)
+LIGHTS = {
+    "逾期": "🔴",
+    "临期": "🟠",
+    "未报送": "🟣",
+    "未设节点": "⚪",
+    "正常": "🟢",
+    "已完成": "🔵",
+}
 PARSE_MODE = "HTML"
 _BREAKS = re.compile(r"(?<=\n)|(?<=[。！？；])")
 
@@ -119,18 +128,31 @@ def error_messages(error: RegistryError) -> list[str]:
     return text_messages(str(error))
 
 
-def tasks_messages(tasks: Sequence[TaskView], *, department: str | None, detail: bool) -> list[str]:
+def status_light(task: TaskView) -> str:
+    """``🔴 逾期、未报送``: the light of the most urgent status, and every status that applies."""
+    return f"{LIGHTS[task.status]} {'、'.join(task.flags) or task.status}"
+
+
+def tasks_messages(
+    tasks: Sequence[TaskView], *, department: str | None, detail: bool, status: str | None = None
+) -> list[str]:
+    """``detail``: for a bound (officials') chat — milestones, progress and the 督办 status."""
+    whose = f"{department}{status or ''}" if department else status or ""
     if not tasks:
-        return text_messages(f"{department or '台账'}没有任务。")
+        return text_messages(
+            f"{whose or '台账'}没有任务。" if not status else f"没有{whose}的任务。"
+        )
     head = (
-        f"{department}承担的任务（{len(tasks)}项）："
+        f"{department}承担的{status or ''}任务（{len(tasks)}项）："
         if department
-        else f"任务清单（{len(tasks)}项）："
+        else f"{status or ''}任务清单（{len(tasks)}项）："
     )
     parts = [Part(head, "b")]
     for task in tasks:
         role = f"（{task.role_of(department)}）" if department else ""
         parts.append(Part(f"[{task.id}] {task.clause} {task.title}{role}", "b"))
+        if detail:
+            parts.append(Part(status_light(task)))
         leads = "、".join(task.lead_departments)
         co = "、".join(task.co_departments) + ("等" if task.open_ended else "")
         parts.append(Part(f"牵头：{leads or '—'}；配合：{co or '—'}"))
@@ -141,7 +163,12 @@ def tasks_messages(tasks: Sequence[TaskView], *, department: str | None, detail:
             ]
             if task.progress:
                 latest = task.progress[-1]
-                parts.append(Part(f"最新进展：{latest.department} {latest.status} {latest.note}"))
+                review = f"（{latest.review}）" if latest.review != "已采纳" else ""
+                parts.append(
+                    Part(f"最新进展：{latest.department} {latest.status} {latest.note}{review}")
+                )
+                if latest.review == "已退回":
+                    parts.append(Part(f"退回意见：{latest.review_comment}"))
     if detail:
         parts.append(Part("填报进展：/report 任务编号 状态 说明"))
     return render(parts)
@@ -198,5 +225,5 @@ def bound_messages(chat: ChatView) -> list[str]:
 def progress_messages(view: ProgressView) -> list[str]:
     return text_messages(
         f"已记录进展 #{view.id}：任务 {view.task_id}，{view.department}，{view.status}，"
-        f"{view.note}（填报人：{view.reporter}）"
+        f"{view.note}（填报人：{view.reporter}），待专班办公室审核"
     )

@@ -33,6 +33,7 @@ from bot import format as fmt
 from registry.chats import ChatView
 from registry.models import STATUSES
 from registry.service import RegistryError
+from registry.supervision import TASK_STATUSES
 
 logger = logging.getLogger(__name__)
 
@@ -42,7 +43,7 @@ R = TypeVar("R")
 COMMANDS = (
     ("start", "开始使用"),
     ("help", "使用说明"),
-    ("tasks", "任务清单：/tasks [部门]"),
+    ("tasks", "任务清单：/tasks [部门] [督办状态，如 逾期、未报送]"),
     ("due", "即将到期和逾期的里程碑"),
     ("taskforce", "县“双碳”工作专班"),
     ("bind", "绑定部门：/bind 绑定码"),
@@ -130,13 +131,19 @@ async def handle_unknown_command(update: Update, context: BotContext) -> None:
 @_user_errors
 async def handle_tasks(update: Update, context: BotContext) -> None:
     chat = await _binding(update, context)
-    asked = " ".join(context.args or []).strip() or None
+    words = list(context.args or [])
+    # a bound chat may ask by 督办 status: /tasks 逾期, /tasks 林业局 未报送
+    status = next((w for w in words if w in TASK_STATUSES), None) if chat else None
+    asked = " ".join(w for w in words if w != status).strip() or None
     department = asked or (chat.department if chat else None)
     registry = context.services.registry
     if department:
         department = await _call(registry.department_name, department)
-    tasks = await _call(registry.tasks, department=department)
-    await _reply(update, fmt.tasks_messages(tasks, department=department, detail=bool(chat)))
+    tasks = await _call(registry.tasks, department=department, status=status)
+    await _reply(
+        update,
+        fmt.tasks_messages(tasks, department=department, detail=bool(chat), status=status),
+    )
 
 
 @_user_errors

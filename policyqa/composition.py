@@ -17,6 +17,7 @@ from assistant.reminders import ReminderPlanner
 from assistant.search import SearchService
 from assistant.services import Services
 from assistant.settings import Settings
+from assistant.supervision import SupervisionService
 from assistant.texts import Texts, build_texts
 from policyqa.storage import build_engine, build_registry, shanghai_now
 from registry.accounts import AccountService
@@ -180,4 +181,5 @@ def build_services(settings: Settings, *, clock: Clock = shanghai_now) -> Servic
         chats=chats,
         outbox=outbox,
         reminders=build_reminders(settings, registry, chats, outbox, clock=clock),
+        supervision=SupervisionService(registry=registry, chats=chats, outbox=outbox, clock=clock),
     )

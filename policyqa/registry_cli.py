@@ -13,11 +13,16 @@ from typing import Annotated, Any
 import typer
 
 from assistant.settings import Settings
+from assistant.supervision import SupervisionService
 from policyqa.storage import build_engine, build_registry, shanghai_now
 from registry.accounts import AccountService
+from registry.bulletin import write_bulletin_docx, write_bulletin_xlsx
+from registry.chats import ChatService
 from registry.export import write_csv, write_xlsx
 from registry.models import STATUSES
+from registry.outbox import Outbox
 from registry.service import Registry, RegistryError
+from registry.supervision import TASK_STATUSES
 from registry.views import DeadlineView, DueItem, TargetView, TaskView
 
 milestone_app = typer.Typer(help="里程碑", no_args_is_help=True)
@@ -77,20 +82,31 @@ def task_json(task: TaskView) -> dict[str, Any]:
         "lead_departments": list(task.lead_departments),
         "co_departments": list(task.co_departments),
         "open_ended": task.open_ended,
+        "status": task.status,
+        "flags": list(task.flags),
         "deadline": deadline_json(task.deadline),
         "conventions": list(task.conventions),
         "targets": [target_json(t) for t in task.targets],
         "milestones": [
-            {"due": m.due.isoformat(), "description": m.description, "status": m.status}
+            {
+                "id": m.id,
+                "due": m.due.isoformat(),
+                "description": m.description,
+                "status": m.status,
+            }
             for m in task.milestones
         ],
         "progress": [
             {
+                "id": p.id,
                 "department": p.department,
                 "status": p.status,
                 "note": p.note,
                 "reporter": p.reporter,
                 "reported_on": p.reported_on.isoformat(),
+                "review": p.review,
+                "review_comment": p.review_comment,
+                "on_behalf": p.on_behalf,
             }
             for p in task.progress
         ],
@@ -98,7 +114,8 @@ def task_json(task: TaskView) -> dict[str, Any]:
 
 
 def _task_text(task: TaskView) -> str:
-    lines = [f"[{task.id}] {task.clause} {task.title}（《{task.document}》）"]
+    states = "、".join(task.flags) if len(task.flags) > 1 else task.status
+    lines = [f"[{task.id}] 【{states}】{task.clause} {task.title}（《{task.document}》）"]
     if task.lead_departments:
         lines.append(f"    牵头：{'、'.join(task.lead_departments)}")
     co = "、".join(task.co_departments) + ("等" if task.open_ended else "")
@@ -109,7 +126,9 @@ def _task_text(task: TaskView) -> str:
     if task.conventions:
         lines.append(f"    按文件约定：{'；'.join(task.conventions)}")
     lines += [f"    目标：{t.text}" for t in task.targets]
-    lines += [f"    里程碑：{m.due} {m.description}（{m.status}）" for m in task.milestones]
+    lines += [f"    里程碑 #{m.id}：{m.due} {m.description}（{m.status}）" for m in task.milestones]
+    if task.closure:
+        lines.append(f"    办结：{task.closure.closed_on} {task.closure.note}")
     return "\n".join(lines)
 
 
@@ -118,10 +137,13 @@ def tasks(
     document: Annotated[
         str | None, typer.Option("--document", help="只列出这份文档（来源编号）的任务")
     ] = None,
+    status: Annotated[str | None, typer.Option("--status", help="、".join(TASK_STATUSES))] = None,
     as_json: Json = False,
 ) -> None:
-    """列出任务（可按部门、文档筛选）。"""
-    found = _guarded(lambda: _registry().tasks(department=department, document=document))
+    """列出任务（可按部门、文档、督办状态筛选）。"""
+    found = _guarded(
+        lambda: _registry().tasks(department=department, document=document, status=status)
+    )
     if as_json:
         _echo_json([task_json(t) for t in found])
     else:
@@ -213,6 +235,44 @@ def milestone_done(
     typer.echo(f"里程碑 #{view.id} 已完成（{view.completed_on}）")
 
 
+@milestone_app.command("edit")
+def milestone_edit(
+    milestone_id: int,
+    due: Annotated[str | None, typer.Option("--due", help="新的到期日 YYYY-MM-DD")] = None,
+    description: Annotated[str | None, typer.Option("--description", help="新的说明")] = None,
+    actor: Annotated[str, typer.Option("--by", help="操作人")] = "专班办公室",
+) -> None:
+    """修改里程碑的到期日或说明。"""
+    if due is None and description is None:
+        raise typer.BadParameter("请至少给出 --due 或 --description")
+    view = _guarded(
+        lambda: _registry().edit_milestone(
+            milestone_id, actor=actor, due=_date(due) if due else None, description=description
+        )
+    )
+    typer.echo(f"里程碑 #{view.id}：{view.due} {view.description}（{view.status}）")
+
+
+@milestone_app.command("delete")
+def milestone_delete(
+    milestone_id: int,
+    actor: Annotated[str, typer.Option("--by", help="操作人")] = "专班办公室",
+) -> None:
+    """删除里程碑（保留在审计日志中）。"""
+    view = _guarded(lambda: _registry().delete_milestone(milestone_id, actor=actor))
+    typer.echo(f"已删除里程碑 #{view.id}：{view.due} {view.description}")
+
+
+@milestone_app.command("reopen")
+def milestone_reopen(
+    milestone_id: int,
+    actor: Annotated[str, typer.Option("--by", help="操作人")] = "专班办公室",
+) -> None:
+    """撤销“已完成”标记。"""
+    view = _guarded(lambda: _registry().reopen_milestone(milestone_id, actor=actor))
+    typer.echo(f"里程碑 #{view.id} 已恢复为未完成（{view.status}）")
+
+
 @progress_app.command("add")
 def progress_add(
     task_id: int,
@@ -232,6 +292,73 @@ def progress_add(
         )
     )
     typer.echo(f"已记录进展 #{view.id}：{view.department} {view.status} {view.note}")
+
+
+def _supervision() -> SupervisionService:
+    settings = Settings()
+    engine = build_engine(settings)
+    return SupervisionService(
+        registry=build_registry(settings, engine=engine),
+        chats=ChatService(engine, clock=shanghai_now),
+        outbox=Outbox(engine, clock=shanghai_now),
+        clock=shanghai_now,
+    )
+
+
+@progress_app.command("review")
+def progress_review(
+    report_id: int,
+    accept: Annotated[
+        bool, typer.Option("--accept/--return", help="采纳，或退回（须写 --comment）")
+    ],
+    comment: Annotated[str, typer.Option("--comment", help="退回意见")] = "",
+    actor: Annotated[str, typer.Option("--by", help="操作人")] = "专班办公室",
+) -> None:
+    """审核进展：采纳或退回；退回时通知该部门绑定的群聊。"""
+    view, notified = _guarded(
+        lambda: _supervision().review(report_id, accept=accept, comment=comment, actor=actor)
+    )
+    told = f"，已通知 {notified} 个群聊" if notified else ""
+    typer.echo(f"进展 #{view.id}（{view.department}）{view.review}{told}")
+
+
+task_app = typer.Typer(help="任务办结", no_args_is_help=True)
+
+
+@task_app.command("close")
+def task_close(
+    task_id: int,
+    note: Annotated[str, typer.Option("--note", help="办结说明")],
+    actor: Annotated[str, typer.Option("--by", help="操作人")] = "专班办公室",
+) -> None:
+    """办结任务（附办结说明）；不再提醒。"""
+    view = _guarded(lambda: _registry().close_task(task_id, note=note, actor=actor))
+    typer.echo(_task_text(view))
+
+
+@task_app.command("reopen")
+def task_reopen(
+    task_id: int,
+    actor: Annotated[str, typer.Option("--by", help="操作人")] = "专班办公室",
+) -> None:
+    """撤销办结。"""
+    typer.echo(_task_text(_guarded(lambda: _registry().reopen_task(task_id, actor=actor))))
+
+
+def urge(
+    department: Annotated[
+        str | None,
+        typer.Option("--department", help="只催这个部门（默认：所有逾期、未报送的部门）"),
+    ] = None,
+    actor: Annotated[str, typer.Option("--by", help="操作人")] = "专班办公室",
+) -> None:
+    """催办：立即向逾期、未报送任务的责任部门绑定的群聊发送提醒。"""
+    results = _guarded(lambda: _supervision().urge(department=department, actor=actor))
+    for r in results:
+        where = f"已排入 {r.chats} 条消息" if r.chats else "未绑定群聊，未发送"
+        typer.echo(f"{r.department}：{r.tasks} 项任务，{where}")
+    if not results:
+        typer.echo("没有逾期或未报送的任务。")
 
 
 @correct_app.command("department")
@@ -321,7 +448,32 @@ def export(
     registry = build_registry(settings)
     path = output or settings.data_dir / "exports" / f"任务台账-{registry.today():%Y%m%d}.{fmt}"
     writer = write_xlsx if fmt == "xlsx" else write_csv
-    typer.echo(str(writer(registry.tasks(), path)))
+    typer.echo(str(writer(registry.tasks(), path, day=registry.day())))
+
+
+def report(
+    month: Annotated[str, typer.Option("--month", help="月份 YYYY-MM，如 2026-11")],
+    document: Annotated[
+        str | None, typer.Option("--document", help="只通报这份文档（来源编号）的任务")
+    ] = None,
+    fmt: Annotated[str, typer.Option("--format", help="docx 或 xlsx")] = "docx",
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="输出文件")] = None,
+) -> None:
+    """生成月度督办通报（Word 或 Excel）。"""
+    if fmt not in ("docx", "xlsx"):
+        raise typer.BadParameter("格式只能是 docx 或 xlsx")
+    settings = Settings()
+    service = _supervision()
+    found = _guarded(lambda: service.bulletin(month, document=document))
+    name = f"督办通报-{found.month:%Y年%m月}.{fmt}"  # as the web download names it
+    writer = write_bulletin_docx if fmt == "docx" else write_bulletin_xlsx
+    path = writer(
+        found,
+        output or settings.data_dir / "exports" / name,
+        county=settings.county,
+        issuer=service.issuer(settings.county),
+    )
+    typer.echo(str(path))
 
 
 user_app = typer.Typer(help="账号", no_args_is_help=True)
@@ -330,7 +482,7 @@ user_app = typer.Typer(help="账号", no_args_is_help=True)
 @user_app.command("add")
 def user_add(
     name: str,
-    role: Annotated[str, typer.Option("--role", help="office / department / admin")],
+    role: Annotated[str, typer.Option("--role", help="office / department / leader / admin")],
     department: Annotated[
         str | None, typer.Option("--department", help="部门账号所属部门（可用简称）")
     ] = None,
@@ -357,8 +509,10 @@ def user_add(
 
 
 def register(app: typer.Typer) -> None:
-    for command in (tasks, documents, departments, taskforce, due, export):
+    for command in (tasks, documents, departments, taskforce, due, export, urge):
         app.command()(command)
+    app.command()(report)
+    app.add_typer(task_app, name="task")
     app.add_typer(milestone_app, name="milestone")
     app.add_typer(progress_app, name="progress")
     app.add_typer(correct_app, name="correct")

@@ -14,6 +14,7 @@ from sqlalchemy import Engine
 from assistant.settings import Settings
 from registry.db import database_url, make_engine, migrate_when_reachable
 from registry.service import Clock, Registry
+from registry.supervision import Rules
 from retrieval.lexicon import load_departments
 
 TIMEZONE = ZoneInfo("Asia/Shanghai")
@@ -36,4 +37,8 @@ def build_registry(
         engine or build_engine(settings),
         departments=load_departments(settings.corpus_dir),
         clock=clock,
+        rules=Rules(
+            due_soon_workdays=settings.supervision.due_soon_workdays,
+            report_stale_days=settings.supervision.report_stale_days,
+        ),
     )

@@ -21,7 +21,8 @@ from sqlalchemy.orm import selectinload, sessionmaker
 from registry.models import ApiToken, Department, User
 from registry.service import RegistryError
 
-ROLES = ("office", "department", "admin")
+# leader: reads the ledger and the overview (县领导), writes nothing
+ROLES = ("office", "department", "leader", "admin")
 TOKEN_DAYS = 30
 _hasher = PasswordHasher()
 
@@ -36,6 +37,14 @@ class Account:
     @property
     def is_office(self) -> bool:
         return self.role in ("office", "admin")
+
+    @property
+    def is_leader(self) -> bool:
+        return self.role == "leader"
+
+    @property
+    def sees_overview(self) -> bool:
+        return self.is_office or self.is_leader
 
 
 class AccountService:

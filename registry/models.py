@@ -19,7 +19,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-STATUSES = ("未开始", "进行中", "已完成", "滞后")
+STATUSES = ("未开始", "进行中", "已完成", "滞后")  # a department's own word on its progress
+REVIEWS = ("待审核", "已采纳", "已退回")  # the office's review of a report
 ROLES = ("lead", "co", "excluded")  # excluded: the office removed an extracted department
 
 
@@ -76,6 +77,15 @@ class Task(Base):
     conventions: Mapped[list[str]] = mapped_column(default=list)
     # the clause is gone from the latest text; kept because office data may hang on it
     retired: Mapped[bool] = mapped_column(Boolean, default=False)
+    # its first day in the ledger: 未报送 counts from here until a first report
+    created_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    # 办结: closed by the office with a final note
+    closed_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    closing_note: Mapped[str] = mapped_column(Text, default="")
+    closed_by: Mapped[str] = mapped_column(String(100), default="")
+    # moves with every write to the task or its rows (``registry.service``): readers re-read
+    # only the tasks whose revision moved
+    revision: Mapped[int] = mapped_column(Integer, default=0)
 
     document: Mapped[Document] = relationship()
     departments: Mapped[list[TaskDepartment]] = relationship(
@@ -139,6 +149,9 @@ class Milestone(Base):
     # "text": the task's deadline as the document states it, kept in step on re-ingest;
     # "office": added by the office, never touched by an ingest
     origin: Mapped[str] = mapped_column(String(10), default="office")
+    # the office edited or deleted it: a re-ingest leaves it (and the text's deadline) alone
+    manual: Mapped[bool] = mapped_column(Boolean, default=False)
+    deleted_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
     task: Mapped[Task] = relationship(back_populates="milestones")
 
@@ -154,6 +167,11 @@ class ProgressReport(Base):
     note: Mapped[str] = mapped_column(Text, default="")
     reporter: Mapped[str] = mapped_column(String(100))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    on_behalf: Mapped[bool] = mapped_column(Boolean, default=False)  # the office filed it
+    review: Mapped[str] = mapped_column(String(10), default="待审核")
+    review_comment: Mapped[str] = mapped_column(Text, default="")
+    reviewed_by: Mapped[str] = mapped_column(String(100), default="")
+    reviewed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
     task: Mapped[Task] = relationship(back_populates="progress")
     department: Mapped[Department] = relationship()
@@ -211,7 +229,7 @@ class User(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     username: Mapped[str] = mapped_column(String(100), unique=True)
     password_hash: Mapped[str] = mapped_column(String(200))
-    role: Mapped[str] = mapped_column(String(20))  # office / department / admin
+    role: Mapped[str] = mapped_column(String(20))  # office / department / leader / admin
     department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"), nullable=True)
     disabled: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))

@@ -40,7 +40,13 @@ from registry.models import OutboxMessage
 
 logger = logging.getLogger(__name__)
 
-KINDS = ("reminder", "overdue", "digest")
+KINDS = (
+    "reminder",
+    "overdue",
+    "digest",
+    "urge",
+    "returned",
+)  # urge: 催办; returned: a report sent back
 OPEN = ("pending", "sending", "failed")
 DISPATCHER_LOCK = "outbox.dispatcher"
 _STALE_NOTE = "上次发送未得到确认（发送进程中断），已重新发送"

@@ -4,7 +4,9 @@ Every write is one transaction with an audit entry. A re-ingest updates extracte
 milestones, progress and the office's corrections (marked rows and fields) are never lost.
 
 The task and department views are read once per registry version and day (``_read``): every
-write adds to the audit log and so changes the version, in whichever process it happened.
+write adds to the audit log and so changes the version, in whichever process it happened. A task
+is then read again only if its ``revision`` moved: every flush that touches a task or one of its
+rows (milestones, reports, targets, units) adds one to it, in SQL, whichever session wrote.
 """
 
 from __future__ import annotations
@@ -16,15 +18,16 @@ import logging
 import threading
 from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from typing import Any, TypeVar
 
 from cachetools import LRUCache
-from sqlalchemy import Engine, func, select
-from sqlalchemy.orm import Session, selectinload, sessionmaker
+from sqlalchemy import Engine, event, func, select
+from sqlalchemy.orm import Session, UOWTransaction, selectinload, sessionmaker
 
 from registry.extract import ExtractedTask, Extraction, extract
 from registry.models import (
+    REVIEWS,
     ROLES,
     STATUSES,
     AuditEntry,
@@ -37,7 +40,16 @@ from registry.models import (
     TaskDepartment,
     TaskForceRecord,
 )
+from registry.supervision import (
+    TASK_STATUSES,
+    Day,
+    Rules,
+    flags,
+    milestone_status,
+    task_status,
+)
 from registry.views import (
+    ClosureView,
     DeadlineView,
     DepartmentTask,
     DepartmentView,
@@ -50,6 +62,7 @@ from registry.views import (
     TaskForceView,
     TaskView,
 )
+from registry.workdays import WorkdayCalendar
 from retrieval.clauses import ParsedDocument
 from retrieval.lexicon import DepartmentEntry
 from retrieval.text import normalize
@@ -61,6 +74,7 @@ _T = TypeVar("_T")
 Clock = Callable[[], dt.datetime]
 # Row ids are 32-bit INTEGER columns; a larger number names no row (and would overflow the driver).
 _MAX_ID = 2**31 - 1
+_BATCH = 500  # task ids per query when re-reading changed tasks
 _CORRECTABLE = ("metric", "value", "unit", "kind", "year", "start_year", "text")
 
 
@@ -73,10 +87,20 @@ class UnknownDepartment(RegistryError):
 
 
 class Registry:
-    def __init__(self, engine: Engine, *, departments: list[DepartmentEntry], clock: Clock) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        departments: list[DepartmentEntry],
+        clock: Clock,
+        rules: Rules | None = None,
+        calendar: WorkdayCalendar | None = None,
+    ) -> None:
         self._sessions = sessionmaker(engine, expire_on_commit=False)
         self._entries = departments
         self._clock = clock
+        self.rules = rules or Rules()
+        self.calendar = calendar or WorkdayCalendar()
         self._aliases = {
             normalize(name): entry.name
             for entry in departments
@@ -85,6 +109,8 @@ class Registry:
         }
         self._reads: LRUCache[Hashable, Any] = LRUCache(maxsize=16)
         self._reads_lock = threading.Lock()
+        # id → (revision, view as read, day judged on, view judged that day)
+        self._read_tasks: dict[int, tuple[int, TaskView, Day, TaskView]] = {}
 
     # -- plumbing --------------------------------------------------------------------------
     @contextmanager
@@ -99,6 +125,10 @@ class Registry:
 
     def today(self) -> dt.date:
         return self._clock().date()
+
+    def day(self, on: dt.date | None = None) -> Day:
+        """``on`` (default today) with the thresholds of 临期 and 未报送."""
+        return Day.of(on or self.today(), self.rules, self.calendar)
 
     def version(self) -> tuple[int, int]:
         """Changes with every committed write (each adds to the audit log): a cache key part.
@@ -203,7 +233,7 @@ class Registry:
         for position, facts in enumerate(extraction.tasks):
             task = existing.pop(facts.clause, None)
             if task is None:
-                task = Task(document_id=source_id, clause=facts.clause)
+                task = Task(document_id=source_id, clause=facts.clause, created_on=audit.at.date())
                 session.add(task)
             self._apply(session, task, facts, position, departments)
             _sync_deadline_milestone(session, task, facts, audit.at)
@@ -334,17 +364,24 @@ class Registry:
         *,
         department: str | None = None,
         document: str | None = None,
+        status: str | None = None,
         include_retired: bool = False,
     ) -> list[TaskView]:
+        """``status``: tasks to which it applies (a task 逾期 and 未报送 is listed under both)."""
+        if status is not None and status not in TASK_STATUSES:
+            raise RegistryError(f"状态只能是：{'、'.join(TASK_STATUSES)}")
         name = self.department_name(department) if department else None
         if document is not None and document not in {d.id for d in self.documents()}:
             known = "、".join(d.id for d in self.documents()) or "（台账为空）"
             raise RegistryError(f"台账中没有文档 {document}；已有：{known}")
-        views = self._read(("tasks", include_retired), lambda: self._load_tasks(include_retired))
+        views = self._read("tasks", self._load_tasks)
         return [
             v
             for v in views
-            if (name is None or v.role_of(name)) and (document is None or v.document_id == document)
+            if (include_retired or not v.retired)
+            and (name is None or v.role_of(name))
+            and (document is None or v.document_id == document)
+            and (status is None or status == v.status or status in v.flags)
         ]
 
     def documents(self) -> list[DocumentView]:
@@ -395,53 +432,46 @@ class Registry:
             audit.record("document", source_id, {"tasks": len(tasks)}, {"retired": True})
         return len(tasks)
 
-    def _load_tasks(self, include_retired: bool) -> tuple[TaskView, ...]:
+    def _load_tasks(self) -> tuple[TaskView, ...]:
+        """Every task, retired ones too, judged today; only those whose revision moved since the
+        last read are read again (and judged again, unless the day changed)."""
+        day = self.day()
+        with self._reads_lock:
+            known = dict(self._read_tasks)
         with self._sessions() as session:
-            query = (
-                select(Task)
-                .options(
-                    selectinload(Task.document),
-                    selectinload(Task.departments).selectinload(TaskDepartment.department),
-                    selectinload(Task.targets),
-                    selectinload(Task.milestones),
-                    selectinload(Task.progress).selectinload(ProgressReport.department),
+            order = session.execute(
+                select(Task.id, Task.revision).order_by(Task.document_id, Task.position, Task.id)
+            ).all()
+            stale = [i for i, revision in order if known.get(i, (None,))[0] != revision]
+            for start in range(0, len(stale), _BATCH):
+                query = (
+                    select(Task)
+                    .where(Task.id.in_(stale[start : start + _BATCH]))
+                    .options(
+                        selectinload(Task.document),
+                        selectinload(Task.departments).selectinload(TaskDepartment.department),
+                        selectinload(Task.targets),
+                        selectinload(Task.milestones),
+                        selectinload(Task.progress).selectinload(ProgressReport.department),
+                    )
                 )
-                .order_by(Task.document_id, Task.position, Task.id)
-            )
-            if not include_retired:
-                query = query.where(Task.retired.is_(False))
-            return tuple(self._task_view(t) for t in session.scalars(query))
+                for task in session.scalars(query):
+                    view = _task_view(task)
+                    known[task.id] = (task.revision, view, day, _judged(view, day))
+        current = {
+            i: found if found[2] == day else (*found[:2], day, _judged(found[1], day))
+            for i, _ in order
+            if (found := known.get(i))
+        }
+        with self._reads_lock:
+            self._read_tasks = current
+        return tuple(judged for *_, judged in current.values())
 
     def task(self, task_id: int) -> TaskView:
         found = [t for t in self.tasks(include_retired=True) if t.id == task_id]
         if not found:
             raise RegistryError(f"没有编号为 {task_id} 的任务")
         return found[0]
-
-    def _task_view(self, task: Task) -> TaskView:
-        links = sorted(task.departments, key=lambda link: (link.position, link.department.name))
-        today = self.today()
-        return TaskView(
-            id=task.id,
-            document_id=task.document_id,
-            document=task.document.title,
-            clause=task.clause,
-            heading=task.heading,
-            title=task.title,
-            text=task.text,
-            note=task.note,
-            lead_departments=tuple(k.department.name for k in links if k.role == "lead"),
-            co_departments=tuple(k.department.name for k in links if k.role == "co"),
-            open_ended=task.open_ended,
-            retired=task.retired,
-            deadline=DeadlineView(task.deadline_date, task.deadline_kind, task.deadline_text)
-            if task.deadline_kind
-            else None,
-            conventions=tuple(task.conventions or ()),
-            targets=tuple(_target_view(t) for t in task.targets),
-            milestones=tuple(_milestone_view(m, today) for m in task.milestones),
-            progress=tuple(_progress_view(p) for p in task.progress),
-        )
 
     def departments(self) -> list[DepartmentView]:
         return list(self._read("departments", self._load_departments))
@@ -509,6 +539,7 @@ class Registry:
                 (m.due - today).days,
             )
             for t in self.tasks()
+            if t.closure is None
             for m in t.milestones
             if m.completed_on is None and m.due <= horizon
         ]
@@ -518,9 +549,7 @@ class Registry:
     def add_milestone(
         self, task_id: int, *, due: dt.date, description: str, actor: str
     ) -> MilestoneView:
-        description = description.strip()
-        if not description:
-            raise RegistryError("里程碑说明不能为空")
+        description = _required(description, "里程碑说明")
         with self._write(actor, "add") as audit:
             task = _get_task(audit.session, task_id)
             milestone = Milestone(
@@ -533,20 +562,64 @@ class Registry:
             )
             audit.session.add(milestone)
             audit.session.flush()
-            view = _milestone_view(milestone, audit.at.date())
+            view = _milestone_view(milestone, self.day(audit.at.date()))
             audit.record("milestone", milestone.id, None, _plain(view))
         return view
 
     def complete_milestone(
         self, milestone_id: int, *, actor: str, on: dt.date | None = None
     ) -> MilestoneView:
-        with self._write(actor, "complete") as audit:
-            milestone = get_row(audit.session, Milestone, milestone_id)
-            if milestone is None:
-                raise RegistryError(f"没有编号为 {milestone_id} 的里程碑")
-            before = _plain(_milestone_view(milestone, audit.at.date()))
-            milestone.completed_on = on or audit.at.date()
-            view = _milestone_view(milestone, audit.at.date())
+        return self._change_milestone(
+            milestone_id, actor, "complete", lambda m, at: setattr(m, "completed_on", on or at)
+        )
+
+    def reopen_milestone(self, milestone_id: int, *, actor: str) -> MilestoneView:
+        """Undo 标记完成."""
+        return self._change_milestone(
+            milestone_id, actor, "reopen", lambda m, _: setattr(m, "completed_on", None)
+        )
+
+    def edit_milestone(
+        self,
+        milestone_id: int,
+        *,
+        actor: str,
+        due: dt.date | None = None,
+        description: str | None = None,
+    ) -> MilestoneView:
+        """The office's change of a milestone's day or wording; one from the text's deadline is
+        the office's from then on (a re-ingest leaves it)."""
+        text = None if description is None else _required(description, "里程碑说明")
+
+        def change(m: Milestone, _: dt.date) -> None:
+            m.due = due or m.due
+            m.description = text or m.description
+            m.manual = True
+
+        return self._change_milestone(milestone_id, actor, "edit", change)
+
+    def delete_milestone(self, milestone_id: int, *, actor: str) -> MilestoneView:
+        """Kept in the database (and the audit log), shown nowhere."""
+        with self._write(actor, "delete") as audit:
+            milestone = _live_milestone(audit.session, milestone_id)
+            before = _plain(_milestone_view(milestone, self.day(audit.at.date())))
+            milestone.deleted_at, milestone.manual = audit.at, True
+            audit.record("milestone", milestone.id, before, None)
+        return _milestone_view(milestone, self.day(audit.at.date()))
+
+    def _change_milestone(
+        self,
+        milestone_id: int,
+        actor: str,
+        action: str,
+        change: Callable[[Milestone, dt.date], None],
+    ) -> MilestoneView:
+        with self._write(actor, action) as audit:
+            milestone = _live_milestone(audit.session, milestone_id)
+            day = self.day(audit.at.date())
+            before = _plain(_milestone_view(milestone, day))
+            change(milestone, day.today)
+            view = _milestone_view(milestone, day)
             audit.record("milestone", milestone.id, before, _plain(view))
         return view
 
@@ -559,7 +632,9 @@ class Registry:
         note: str,
         reporter: str,
         on: dt.date | None = None,
+        on_behalf: bool = False,
     ) -> ProgressView:
+        """A department's report; ``on_behalf``: the office files it for the department."""
         if status not in STATUSES:
             raise RegistryError(f"状态只能是：{'、'.join(STATUSES)}")
         name = self.department_name(department)
@@ -571,6 +646,8 @@ class Registry:
                 raise RegistryError(
                     f"{name}不是任务 {task.clause}{task.title} 的责任单位，不能填报其进展"
                 )
+            if task.closed_on:
+                raise RegistryError(f"任务 {task.clause}{task.title} 已办结，不再填报进展")
             dept = audit.session.scalar(select(Department).where(Department.name == name))
             report = ProgressReport(
                 task=task,
@@ -580,12 +657,59 @@ class Registry:
                 note=note.strip(),
                 reporter=reporter,
                 created_at=audit.at,
+                on_behalf=on_behalf,
             )
             audit.session.add(report)
             audit.session.flush()
             view = _progress_view(report)
             audit.record("progress", report.id, None, _plain(view))
         return view
+
+    def review_progress(
+        self, report_id: int, *, accept: bool, comment: str = "", actor: str
+    ) -> tuple[ProgressView, TaskView]:
+        """The office accepts a report or returns it with a comment (required)."""
+        comment = comment.strip()
+        if not accept and not comment:
+            raise RegistryError("退回进展时请写明退回意见")
+        with self._write(actor, "review") as audit:
+            report = get_row(
+                audit.session,
+                ProgressReport,
+                report_id,
+                options=[selectinload(ProgressReport.department)],
+            )
+            if report is None:
+                raise RegistryError(f"没有编号为 {report_id} 的进展")
+            before = _plain(_progress_view(report))
+            report.review = REVIEWS[1] if accept else REVIEWS[2]
+            report.review_comment, report.reviewed_by, report.reviewed_at = comment, actor, audit.at
+            view = _progress_view(report)
+            audit.record("progress", report.id, before, _plain(view))
+        return view, self.task(view.task_id)
+
+    def close_task(self, task_id: int, *, note: str, actor: str) -> TaskView:
+        """办结: the office closes the task with a final note; its reminders stop."""
+        note = _required(note, "办结说明")
+        with self._write(actor, "close") as audit:
+            task = _get_task(audit.session, task_id)
+            if task.closed_on:
+                raise RegistryError(f"任务 {task.clause}{task.title} 已于 {task.closed_on} 办结")
+            task.closed_on, task.closing_note, task.closed_by = audit.at.date(), note, actor
+            audit.record(
+                "task", task_id, None, {"closed_on": task.closed_on.isoformat(), "note": note}
+            )
+        return self.task(task_id)
+
+    def reopen_task(self, task_id: int, *, actor: str) -> TaskView:
+        with self._write(actor, "reopen") as audit:
+            task = _get_task(audit.session, task_id)
+            if not task.closed_on:
+                raise RegistryError(f"任务 {task.clause}{task.title} 尚未办结")
+            before = {"closed_on": task.closed_on.isoformat(), "note": task.closing_note}
+            task.closed_on, task.closing_note, task.closed_by = None, "", ""
+            audit.record("task", task_id, before, None)
+        return self.task(task_id)
 
     def set_department_role(
         self, task_id: int, *, department: str, role: str, actor: str
@@ -683,6 +807,20 @@ def _get_task(session: Session, task_id: int) -> Task:
     return task
 
 
+def _live_milestone(session: Session, milestone_id: int) -> Milestone:
+    milestone = get_row(session, Milestone, milestone_id)
+    if milestone is None or milestone.deleted_at is not None:
+        raise RegistryError(f"没有编号为 {milestone_id} 的里程碑")
+    return milestone
+
+
+def _required(text: str, what: str) -> str:
+    text = text.strip()
+    if not text:
+        raise RegistryError(f"{what}不能为空")
+    return text
+
+
 def _as_written(name: str) -> None:
     """The resolver for another jurisdiction's document: every unit keeps its own name."""
 
@@ -693,6 +831,8 @@ def _sync_deadline_milestone(
     """The task's dated deadline as a milestone from the text, so reminders run from the first
     ingest. It follows the text on re-ingest until it is completed; the office's own milestones
     are never touched."""
+    if any(m.origin == "text" and m.manual for m in task.milestones):
+        return  # the office edited or deleted the text's deadline: it is theirs now
     mine = [m for m in task.milestones if m.origin == "text" and m.completed_on is None]
     deadline = facts.deadline
     if deadline is None or deadline.date is None:
@@ -719,6 +859,45 @@ def _sync_deadline_milestone(
     )
 
 
+def _task_view(task: Task) -> TaskView:
+    """The task as stored; its statuses are set by ``_judged``."""
+    links = sorted(task.departments, key=lambda link: (link.position, link.department.name))
+    return TaskView(
+        id=task.id,
+        document_id=task.document_id,
+        document=task.document.title,
+        clause=task.clause,
+        heading=task.heading,
+        title=task.title,
+        text=task.text,
+        note=task.note,
+        lead_departments=tuple(k.department.name for k in links if k.role == "lead"),
+        co_departments=tuple(k.department.name for k in links if k.role == "co"),
+        open_ended=task.open_ended,
+        retired=task.retired,
+        deadline=DeadlineView(task.deadline_date, task.deadline_kind, task.deadline_text)
+        if task.deadline_kind
+        else None,
+        conventions=tuple(task.conventions or ()),
+        targets=tuple(_target_view(t) for t in task.targets),
+        milestones=tuple(_milestone_view(m) for m in task.milestones if not m.deleted_at),
+        progress=tuple(_progress_view(p) for p in task.progress),
+        created_on=task.created_on,
+        closure=ClosureView(task.closed_on, task.closing_note, task.closed_by)
+        if task.closed_on
+        else None,
+    )
+
+
+def _judged(view: TaskView, day: Day) -> TaskView:
+    """The view with its milestones' and its own status on ``day``."""
+    milestones = tuple(
+        replace(m, status=milestone_status(m.due, m.completed_on, day)) for m in view.milestones
+    )
+    view = replace(view, milestones=milestones)
+    return replace(view, status=task_status(view, day), flags=flags(view, day))
+
+
 def _plain(view: Any) -> dict[str, Any]:
     return {k: v.isoformat() if isinstance(v, dt.date) else v for k, v in asdict(view).items()}
 
@@ -737,14 +916,25 @@ def _target_view(t: Target) -> TargetView:
     )
 
 
-def _milestone_view(m: Milestone, today: dt.date) -> MilestoneView:
-    status = "已完成" if m.completed_on else "已逾期" if m.due < today else "未到期"
+def _milestone_view(m: Milestone, day: Day | None = None) -> MilestoneView:
+    """Its status on ``day``; without one, to be judged later (``_judged``)."""
+    status = milestone_status(m.due, m.completed_on, day) if day else ""
     return MilestoneView(m.id, m.task_id, m.due, m.description, status, m.completed_on, m.origin)
 
 
 def _progress_view(p: ProgressReport) -> ProgressView:
     return ProgressView(
-        p.id, p.task_id, p.department.name, p.reported_on, p.status, p.note, p.reporter
+        p.id,
+        p.task_id,
+        p.department.name,
+        p.reported_on,
+        p.status,
+        p.note,
+        p.reporter,
+        review=p.review,
+        review_comment=p.review_comment,
+        reviewed_by=p.reviewed_by,
+        on_behalf=p.on_behalf,
     )
 
 
@@ -764,3 +954,15 @@ def _taskforce_role(force: TaskForceView | None, name: str) -> str:
 def extraction_digest(title: str, level: str, extraction: Extraction) -> str:
     """What a document's extraction is, as read: an unchanged text is not synced again."""
     return hashlib.sha256(repr((title, level, extraction)).encode()).hexdigest()
+
+
+@event.listens_for(Session, "before_flush")
+def _bump_revisions(session: Session, _context: UOWTransaction, _instances: object) -> None:
+    """A task's revision moves with every write to it or its rows, in whichever session."""
+    touched: dict[int, Task] = {}
+    for row in (*session.new, *session.dirty, *session.deleted):
+        task = row if isinstance(row, Task) else getattr(row, "task", None)
+        if isinstance(task, Task) and task not in session.new:
+            touched[id(task)] = task
+    for task in touched.values():
+        task.revision = Task.revision + 1  # type: ignore[assignment]

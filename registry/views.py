@@ -42,7 +42,7 @@ class MilestoneView:
     task_id: int
     due: dt.date
     description: str
-    status: str  # 未到期 / 已逾期 / 已完成
+    status: str  # 逾期 / 临期 / 正常 / 已完成 (registry.supervision)
     completed_on: dt.date | None
     origin: str = "office"  # "text": the document's own deadline; "office": added by the office
 
@@ -53,9 +53,22 @@ class ProgressView:
     task_id: int
     department: str
     reported_on: dt.date
-    status: str
+    status: str  # the department's own word: 未开始 / 进行中 / 已完成 / 滞后
     note: str
-    reporter: str
+    reporter: str  # the account (or chat user) that filed it
+    review: str = "待审核"  # the office's: 待审核 / 已采纳 / 已退回
+    review_comment: str = ""
+    reviewed_by: str = ""
+    on_behalf: bool = False  # filed by the office for the department
+
+
+@dataclass(frozen=True)
+class ClosureView:
+    """办结: the office closed the task with a final note."""
+
+    closed_on: dt.date
+    note: str
+    closed_by: str
 
 
 @dataclass(frozen=True)
@@ -77,6 +90,10 @@ class TaskView:
     targets: tuple[TargetView, ...]
     milestones: tuple[MilestoneView, ...]
     progress: tuple[ProgressView, ...]
+    created_on: dt.date | None = None  # its first day in the ledger
+    closure: ClosureView | None = None
+    status: str = "正常"  # registry.supervision.TASK_STATUSES: the most urgent that applies
+    flags: tuple[str, ...] = ()  # every status that applies to the open task
 
     def role_of(self, department: str) -> str | None:
         if department in self.lead_departments:

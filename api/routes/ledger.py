@@ -38,8 +38,11 @@ def tasks(
     _: AccountDep,
     department: str | None = None,
     document: Annotated[str | None, Query(description="a document's source id")] = None,
+    status: Annotated[
+        str | None, Query(description="逾期 / 临期 / 未报送 / 未设节点 / 正常 / 已完成")
+    ] = None,
 ) -> list[dict[str, Any]]:
-    found = services.registry.tasks(department=department, document=document)
+    found = services.registry.tasks(department=department, document=document, status=status)
     return [asdict(t) for t in found]
 
 
@@ -94,6 +97,8 @@ def complete_milestone(
 def add_progress(
     task_id: int, body: ProgressRequest, services: ServicesDep, account: AccountDep
 ) -> dict[str, Any]:
+    if account.is_leader:
+        raise HTTPException(403, "领导账号只能查看，不能填报进展。")
     if account.is_office:
         if not body.department:
             raise HTTPException(400, "请选择填报进展的责任单位。")
@@ -113,6 +118,7 @@ def add_progress(
         status=body.status,
         note=body.note,
         reporter=account.username,
+        on_behalf=account.is_office,
     )
     return asdict(view)
 
@@ -130,7 +136,8 @@ def export(
 ) -> FileResponse:
     folder = Path(tempfile.mkdtemp(prefix="ledger-"))
     name = f"任务台账-{services.registry.today():%Y%m%d}.{format}"
-    path = (write_xlsx if format == "xlsx" else write_csv)(services.registry.tasks(), folder / name)
+    write = write_xlsx if format == "xlsx" else write_csv
+    path = write(services.registry.tasks(), folder / name, day=services.registry.day())
     return FileResponse(
         path, filename=name, background=BackgroundTask(shutil.rmtree, folder, ignore_errors=True)
     )

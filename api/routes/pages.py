@@ -14,7 +14,8 @@ from registry.accounts import Account
 from registry.deadlines import KINDS as DEADLINE_KINDS
 from registry.models import STATUSES
 from registry.service import RegistryError
-from registry.views import TaskView
+from registry.supervision import TASK_STATUSES, in_section, responsible
+from registry.views import ProgressView, TaskView
 from retrieval.loaders import SUPPORTED_SUFFIXES
 from retrieval.sources import LEVELS
 from retrieval.text import split_sentences
@@ -66,41 +67,56 @@ def official_page(request: Request, account: MaybeAccount) -> Response:
     )
 
 
+# the status lights' classes (the word is always shown beside the colour)
+STATUS_CLASSES = dict(
+    zip(TASK_STATUSES, ("overdue", "soon", "unreported", "unset", "ok", "done"), strict=True)
+)
+REVIEW_CLASSES = {"待审核": "pending", "已采纳": "accepted", "已退回": "returned"}
+
+
 @router.get("/dashboard", response_class=HTMLResponse)
 def dashboard(
     request: Request,
     account: MaybeAccount,
     services: ServicesDep,
-    department: str = "",
+    department: str | None = None,
     document: str = "",
     section: str = "",
     view: str = "department",
+    status: str = "",
     overdue_only: bool = False,
 ) -> Response:
     if account is None:
         return RedirectResponse("/login?next=/dashboard", status_code=303)
     registry = services.registry
+    if department is None:  # a department lands on its own tasks; 全部 widens it
+        department = account.department or ""
+    if status not in TASK_STATUSES:
+        status = "逾期" if overdue_only else ""
     documents = registry.documents()
     if document not in {d.id for d in documents}:
         document = ""
+    error = ""
+    try:
+        department = registry.department_name(department) if department else ""
+    except RegistryError as exc:
+        error, department = str(exc), ""
     every = registry.tasks(document=document or None)
-    tasks = (
-        registry.tasks(department=department, document=document or None) if department else every
-    )
-    if section:
-        tasks = [t for t in tasks if t.clause.startswith(section)]
-    if overdue_only:
-        tasks = [t for t in tasks if any(m.status == "已逾期" for m in t.milestones)]
+    tasks = [
+        t
+        for t in registry.tasks(
+            department=department or None, document=document or None, status=status or None
+        )
+        if in_section(t, section)
+    ]
+    # each task once: under the filtered department, else under the unit answering for it
     groups: dict[str, list[TaskView]] = defaultdict(list)
     for task in tasks:
         if view == "section":
-            groups[task.heading.split(" > ")[1] if " > " in task.heading else task.clause].append(
-                task
-            )
+            key = task.heading.split(" > ")[1] if " > " in task.heading else task.clause
         else:
-            for name in (*task.lead_departments, *task.co_departments):
-                if not department or name == registry.resolve(department):
-                    groups[name].append(task)
+            key = department or next(iter(responsible(task)), "未指定责任单位")
+        groups[key].append(task)
     milestones = sorted(
         ((m, t) for t in tasks for m in t.milestones),
         key=lambda pair: (pair[0].due, pair[1].clause),
@@ -116,10 +132,18 @@ def dashboard(
         request,
         "dashboard.html",
         account,
+        error=error,
         groups=dict(groups),
         milestones=milestones,
         tasks=tasks,
+        returned=_returned(registry.tasks(department=account.department), account.department)
+        if account.department
+        else [],
         statuses=STATUSES,
+        task_statuses=TASK_STATUSES,
+        status_classes=STATUS_CLASSES,
+        review_classes=REVIEW_CLASSES,
+        may_report=lambda t: _may_report(account, t),
         departments=[d.name for d in registry.departments() if d.tasks],
         documents=[d for d in documents if d.tasks],
         sections=sections,
@@ -128,11 +152,28 @@ def dashboard(
             "document": document,
             "section": section,
             "view": view,
-            "overdue_only": overdue_only,
+            "status": status,
         },
         title="任务台账",
         today=registry.today(),
     )
+
+
+def _may_report(account: Account, task: TaskView) -> bool:
+    """The office for any unit, a department on the tasks naming it; never on a closed task."""
+    if account.is_leader or task.closure is not None:
+        return False
+    return account.is_office or bool(account.department and task.role_of(account.department))
+
+
+def _returned(tasks: list[TaskView], department: str) -> list[tuple[TaskView, ProgressView]]:
+    """A department's returned reports that it has not reported again since."""
+    found = []
+    for task in tasks:
+        mine = [p for p in task.progress if p.department == department]
+        if task.closure is None and mine and mine[-1].review == "已退回":
+            found.append((task, mine[-1]))
+    return found
 
 
 def _office_only(request: Request, account: Account | None, target: str) -> Response | None:
@@ -202,8 +243,10 @@ def draft_page(
 
 
 @router.get("/login", response_class=HTMLResponse)
-def login_page(request: Request, account: MaybeAccount, next: str = "/official") -> HTMLResponse:
-    return _render(request, "login.html", account, next=_safe(next), error="", title="登录")
+def login_page(request: Request, account: MaybeAccount, next: str = "") -> HTMLResponse:
+    return _render(
+        request, "login.html", account, next=_safe(next) if next else "", error="", title="登录"
+    )
 
 
 @router.post("/login", response_class=HTMLResponse)
@@ -212,7 +255,7 @@ def login(
     services: ServicesDep,
     username: Annotated[str, Form(max_length=100)],
     password: Annotated[str, Form(max_length=200)],
-    next: Annotated[str, Form()] = "/official",
+    next: Annotated[str, Form()] = "",
 ) -> Response:
     request.app.state.limits.check_login(request, username)
     account = services.accounts.authenticate(username, password)
@@ -221,7 +264,7 @@ def login(
             request,
             "login.html",
             None,
-            next=_safe(next),
+            next=_safe(next) if next else "",
             error="用户名或密码不正确。",
             title="登录",
         )
@@ -229,7 +272,9 @@ def login(
         return response
     request.session.clear()
     request.session["user_id"] = account.id
-    return RedirectResponse(_safe(next), status_code=303)
+    # a leader's page is the overview, a department's its own tasks
+    landing = {"leader": "/overview", "department": "/dashboard"}.get(account.role, "/official")
+    return RedirectResponse(_safe(next) if next else landing, status_code=303)
 
 
 @router.post("/logout")

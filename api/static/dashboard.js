@@ -1,9 +1,9 @@
-// The dashboard's forms: milestones (office), progress reports, completing milestones; the
-// cards' 上位依据.
+// The dashboard's forms and buttons: milestones (the office adds, edits, completes, deletes),
+// progress reports (filed, accepted or returned), 办结; the cards' 上位依据.
 (function () {
-  async function post(url, body) {
+  async function send(method, url, body) {
     const response = await fetch(url, {
-      method: "POST",
+      method,
       headers: { "Content-Type": "application/json" },
       body: body ? JSON.stringify(body) : undefined,
     });
@@ -12,32 +12,59 @@
     return data;
   }
 
-  function bind(selector, handler) {
-    for (const form of document.querySelectorAll(selector)) {
-      form.addEventListener("submit", async (event) => {
-        event.preventDefault();
-        const error = form.parentElement.querySelector(".form-error");
-        error.hidden = true;
-        try {
-          await handler(form, Object.fromEntries(new FormData(form)));
-          sessionStorage.setItem("notice", "已保存。");
-          location.reload();
-        } catch (e) {
-          error.textContent = e.message;
-          error.hidden = false;
-        }
-      });
+  // forms (data-form) and buttons (data-action, with data-confirm when they ask first): the
+  // request for the data-id (a task, milestone or report), and what the page says after it
+  const FORMS = {
+    milestone: [(id, data) => send("POST", `/api/tasks/${id}/milestones`, data), "已保存。"],
+    progress: [(id, data) => send("POST", `/api/tasks/${id}/progress`, data), "已保存。"],
+    edit: [(id, data) => send("PATCH", `/api/milestones/${id}`, data), "已保存。"],
+    return: [
+      (id, data) =>
+        send("POST", `/api/progress/${id}/review`, { accept: false, comment: data.comment }),
+      "已退回。",
+    ],
+    close: [(id, data) => send("POST", `/api/tasks/${id}/close`, data), "已办结。"],
+  };
+  const ACTIONS = {
+    complete: [(id) => send("POST", `/api/milestones/${id}/complete`), "已标记完成。"],
+    undo: [(id) => send("POST", `/api/milestones/${id}/reopen`), "已撤销完成标记。"],
+    delete: [(id) => send("DELETE", `/api/milestones/${id}`), "已删除里程碑。"],
+    accept: [(id) => send("POST", `/api/progress/${id}/review`, { accept: true }), "已采纳。"],
+    reopen: [(id) => send("POST", `/api/tasks/${id}/reopen`), "已撤销办结。"],
+  };
+
+  async function run(button, request, notice) {
+    const card = button.closest("article.task");
+    const error = card ? card.querySelector(".form-error") : document.getElementById("page-error");
+    error.hidden = true;
+    button.disabled = true;
+    try {
+      await request();
+      sessionStorage.setItem("notice", notice);
+      location.reload();
+    } catch (e) {
+      error.textContent = e.message;
+      error.hidden = false;
+      button.disabled = false;
     }
   }
 
-  bind(".milestone-form", (form, data) => post(`/api/tasks/${form.dataset.task}/milestones`, data));
-  bind(".progress-form", (form, data) => post(`/api/tasks/${form.dataset.task}/progress`, data));
-  for (const button of document.querySelectorAll(".complete")) {
-    button.addEventListener("click", async () => {
-      await post(`/api/milestones/${button.dataset.id}/complete`);
-      location.reload();
+  for (const form of document.querySelectorAll("form[data-form]")) {
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      const data = Object.fromEntries(new FormData(form));
+      const [request, notice] = FORMS[form.dataset.form];
+      run(form.querySelector("button"), () => request(form.dataset.id, data), notice);
     });
   }
+  for (const button of document.querySelectorAll("button[data-action]")) {
+    button.addEventListener("click", () => {
+      if (button.dataset.confirm && !confirm(button.dataset.confirm)) return;
+      const [request, notice] = ACTIONS[button.dataset.action];
+      run(button, () => request(button.dataset.id), notice);
+    });
+  }
+
   // 上位依据 are found when a card's section is first opened: searching every card's sentences
   // in the higher texts would hold up the page.
   const LEVELS = { 国家: "国家", 省: "省级", 市: "市级" };

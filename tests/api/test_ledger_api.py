@@ -33,7 +33,7 @@ def test_office_edits_milestones(client: TestClient, plan_services: Services) ->
         json={"due": "2027-06-30", "description": "完成充电桩选址"},
         headers=office,
     )
-    assert created.status_code == 201 and created.json()["status"] == "未到期"
+    assert created.status_code == 201 and created.json()["status"] == "正常"
     assert "完成充电桩选址" in [
         m["description"] for m in _task(client, office, "二、（一）2.")["milestones"]
     ]

@@ -13,12 +13,13 @@ from dataclasses import dataclass
 
 import pytest
 
-from assistant.reminders import TIMEZONE, ReminderPlanner, WorkdayCalendar, reminder_day
+from assistant.reminders import TIMEZONE, ReminderPlanner, reminder_day
 from assistant.settings import ReminderSettings, Settings
 from policyqa.storage import build_engine
 from registry.chats import ChatService
 from registry.outbox import Outbox
 from registry.service import Registry
+from registry.workdays import WorkdayCalendar
 from tests.registry.conftest import (  # noqa: F401  (fixtures)
     FixedClock,
     clock,

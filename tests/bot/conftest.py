@@ -16,6 +16,7 @@ import pytest
 
 from assistant.services import Services
 from assistant.settings import Settings
+from assistant.supervision import SupervisionService
 from bot.app import PollingBot
 from policyqa.composition import build_reminders
 from policyqa.storage import build_engine, build_registry
@@ -67,6 +68,7 @@ def services(plan_services: Services, bot_settings: Settings, clock: FixedClock)
         chats=chats,
         outbox=outbox,
         reminders=build_reminders(bot_settings, registry, chats, outbox, clock=clock),
+        supervision=SupervisionService(registry=registry, chats=chats, outbox=outbox, clock=clock),
     )
 
 

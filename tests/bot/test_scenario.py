@@ -75,7 +75,22 @@ def test_office_code_department_binds_gets_t7_reports_office_sees(
 
             clock.now = dt.datetime(2026, 10, 12, 15, tzinfo=TIMEZONE)
             reported = await say(fake, f"/report {task.id} 进行中 已完成10处造林选址", **forestry)
-            assert "已记录进展" in reported[0]
+            assert "已记录进展" in reported[0] and "待专班办公室审核" in reported[0]
+
+            # the office returns it: the department's chat is told, with the comment
+            [report] = services.registry.task(task.id).progress
+            services.supervision.review(
+                report.id, accept=False, comment="请写明选址所在乡镇", actor="专班办公室"
+            )
+            await dispatcher.run_once()
+            returned = fake.sent(FORESTRY)[-1]
+            assert (
+                returned.startswith("【进展退回】") and "退回意见：请写明选址所在乡镇" in returned
+            )
+            # the milestone is due today: 临期, with its light and word
+            due_soon = (await say(fake, "/tasks 临期", **forestry))[0]
+            assert f"[{task.id}] 二、（一）4." in due_soon and "🟠 临期" in due_soon
+            assert "退回意见：请写明选址所在乡镇" in due_soon
 
     asyncio.run(conversation())
 

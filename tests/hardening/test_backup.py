@@ -16,12 +16,11 @@ from typer.testing import CliRunner
 from assistant.services import Services
 from assistant.settings import Settings
 from policyqa import cli
-from policyqa.composition import build_services
 from policyqa.storage import build_engine, build_registry
 from registry import backup
 from registry.accounts import AccountService
 from registry.service import Registry
-from tests.conftest import CORPUS, FixedClock, make_settings
+from tests.conftest import CORPUS, FixedClock, fixed_services, make_settings
 from tests.hardening.conftest import sqlite_url
 from tests.registry.conftest import _postgres_database, sync_plan
 
@@ -133,7 +132,7 @@ def test_backup_and_restore_commands(
     restored = runner.invoke(cli.app, ["restore", str(file), "--yes"], env=_env(target))
     assert restored.exit_code == 0 and "已恢复" in restored.output, restored.output
 
-    copy = build_services(target)
+    copy = fixed_services(target)  # the same fixed clock as the original
     for question in ("秸秆禁烧谁牵头", "到2030年要新增多少公用充电桩", "旧冰箱怎么处理"):
         hits, original = (s.search.search(question, include_guides=True) for s in (copy, services))
         assert [(h.document, h.clause, h.text) for h in hits] == [

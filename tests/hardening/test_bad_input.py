@@ -269,7 +269,7 @@ def test_bad_input_on_the_command_line(plan_services: Services, tmp_path: Path) 
         "misspelt option": (_cli(env, "tasks", "--departmen", "林业局"), None),
         "missing argument": (_cli(env, "milestone", "add"), None),
         "not a number": (_cli(env, "search", "-k", "十", "充电桩"), None),
-        "no such command": (_cli(env, "task"), None),
+        "no such command": (_cli(env, "taks"), None),
     }
     results = {
         name: (proc, *proc.communicate(text, timeout=300)) for name, (proc, text) in runs.items()
@@ -331,8 +331,9 @@ def test_the_export_never_holds_a_formula(tmp_path: Path) -> None:
     source = Source(id="formula", title="某县方案")
     document = parse_source(blocks, source)
     registry.sync_document(source_id="formula", title="某县方案", level="县", document=document)
-    sheet = load_workbook(write_xlsx(registry.tasks(), tmp_path / "台账.xlsx")).active
+    tasks, day = registry.tasks(), registry.day()
+    sheet = load_workbook(write_xlsx(tasks, tmp_path / "台账.xlsx", day=day)).active
     title = sheet.cell(2, 4)
     assert title.value == formula and title.data_type == "s"
-    with write_csv(registry.tasks(), tmp_path / "台账.csv").open(encoding="utf-8-sig") as handle:
+    with write_csv(tasks, tmp_path / "台账.csv", day=day).open(encoding="utf-8-sig") as handle:
         assert list(csv.reader(handle))[1][3] == f"'{formula}"

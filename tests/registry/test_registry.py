@@ -117,7 +117,7 @@ def test_milestones_progress_and_due(plan_registry: Registry, clock: FixedClock)
     plan_registry.add_milestone(
         task.id, due=dt.date(2027, 6, 30), description="碳汇交易试点", actor="专班办公室"
     )
-    assert past.status == "已逾期" and soon.status == "未到期"
+    assert past.status == "逾期" and soon.status == "正常"
     due = plan_registry.due(within_days=30)
     assert [(i.milestone.description, i.days_left) for i in due] == [
         ("完成林业碳汇资源摸底", -14),

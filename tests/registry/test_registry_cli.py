@@ -59,6 +59,8 @@ def test_tasks_of_the_forestry_bureau(cli) -> None:  # type: ignore[no-untyped-d
         "lead_departments",
         "co_departments",
         "open_ended",
+        "status",
+        "flags",
         "deadline",
         "conventions",
         "targets",
@@ -99,8 +101,7 @@ def test_milestone_progress_due_and_export(cli, tmp_path: Path) -> None:  # type
     )
     assert "县林业局 进行中 摸底过半" in added.stdout
     due = json.loads(cli("due", "--within", "30d", "--json").stdout)
-    assert due[0]["description"] == "完成摸底" and due[0]["status"] == "已逾期"
-
+    assert due[0]["description"] == "完成摸底" and due[0]["status"] == "逾期"
     xlsx = cli("export", "--format", "xlsx", "-o", str(tmp_path / "台账.xlsx")).stdout.strip()
     sheet = load_workbook(xlsx).active
     rows = list(sheet.iter_rows(values_only=True))
@@ -111,6 +112,28 @@ def test_milestone_progress_due_and_export(cli, tmp_path: Path) -> None:  # type
     path = cli("export", "--format", "csv", "-o", str(tmp_path / "台账.csv")).stdout.strip()
     with open(path, encoding="utf-8-sig") as handle:
         assert len(list(csv.reader(handle))) == 11
+
+    # the 督办 status: a milestone of 2020 is overdue on any day the suite runs
+    overdue = {t["id"]: t for t in json.loads(cli("tasks", "--status", "逾期", "--json").stdout)}
+    assert overdue[int(task_id)]["status"] == "逾期"
+    listed = cli("tasks", "--department", "林业局", "--status", "逾期").stdout
+    assert f"[{task_id}] 【逾期" in listed and "完成摸底（逾期）" in listed
+    [report] = overdue[int(task_id)]["progress"]
+    returned = cli(
+        "progress", "review", str(report["id"]), "--return", "--comment", "请补充乡镇名单"
+    )
+    assert f"进展 #{report['id']}（县林业局）已退回" in returned.stdout
+    no_comment = cli("progress", "review", str(report["id"]), "--return", ok=False)
+    assert no_comment.returncode == 1 and "请写明退回意见" in no_comment.stderr
+    urged = cli("urge", "--department", "林业局").stdout
+    assert "县林业局：" in urged and "未绑定群聊，未发送" in urged
+    closed = cli("task", "close", task_id, "--note", "摸底报告已印发").stdout
+    assert "【已完成】" in closed and "办结：" in closed and "摸底报告已印发" in closed
+    assert int(task_id) not in {
+        t["id"] for t in json.loads(cli("tasks", "--status", "逾期", "--json").stdout)
+    }
+    bad_status = cli("tasks", "--status", "超期", ok=False)
+    assert bad_status.returncode == 1 and "状态只能是" in bad_status.stderr
 
 
 def test_bad_input_gets_a_chinese_message(cli) -> None:  # type: ignore[no-untyped-def]

@@ -10,7 +10,10 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
+from api.app import create_app
 from tests.api.conftest import PASSWORD
+from tests.fakes.servers import serve
+from tests.supervision_ledger import Ledger, build_ledger
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
@@ -47,3 +50,17 @@ def login(page: Page, site: str, username: str, target: str) -> None:
     page.fill("input[name=password]", PASSWORD)
     page.click("form button[type=submit]")
     page.wait_for_url(f"{site}{target}*")
+
+
+@pytest.fixture(scope="module")
+def ledger(tmp_path_factory: pytest.TempPathFactory, embedding_cache: Path) -> Ledger:
+    """The 督办 ledger of ``tests/supervision_ledger`` (one task in every state), read only:
+    tests that write build one of their own."""
+    return build_ledger(tmp_path_factory.mktemp("ledger"), embedding_cache)
+
+
+@pytest.fixture(scope="module")
+def site(ledger: Ledger) -> Iterator[str]:
+    """The web app over ``ledger``; page tests over the county plan define their own."""
+    with serve(create_app(ledger.services, session_secret="ledger-site")) as url:
+        yield url
