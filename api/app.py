@@ -13,7 +13,16 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from api import errors
 from api.auth import RateLimits
-from api.routes import intake, ledger, overview, pages, public, supervision
+from api.routes import (
+    channel_pages,
+    channels,
+    intake,
+    ledger,
+    overview,
+    pages,
+    public,
+    supervision,
+)
 from assistant.services import Services
 
 HERE = Path(__file__).resolve().parent
@@ -52,7 +61,9 @@ def create_app(
     app.include_router(ledger.router)
     app.include_router(intake.router)
     app.include_router(supervision.router)
+    app.include_router(channels.router)
     app.include_router(overview.router)
+    app.include_router(channel_pages.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     return app

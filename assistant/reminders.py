@@ -1,7 +1,7 @@
 """Deadline reminders: works out which reminders are due and queues them in the outbox.
 
-For each open milestone, every unmuted chat bound to a department its task names (lead or co)
-and every unmuted office chat get:
+For each open milestone, every unmuted chat and push channel (企业微信, 钉钉, 飞书, e-mail)
+bound to a department its task names (lead or co), and every one of the office's, get:
 
 * a reminder at each configured offset before the due date (default 30, 7 and 1 days);
 * once overdue, a reminder on the first workday after the due date and then every N workdays;
@@ -15,7 +15,8 @@ service was down) is caught up, but only the latest stage of each milestone: a m
 sent once T-7 is due. Every message has a dedupe key (``milestone:12:chat:-100:T-7``), so
 planning again, on any number of instances, queues nothing twice. Times are Asia/Shanghai.
 
-Knows nothing of Telegram: it writes plain text to the outbox.
+Knows nothing of Telegram or any platform: it writes plain text to the outbox, one row per
+message and recipient.
 """
 
 from __future__ import annotations
@@ -26,7 +27,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
+from assistant.recipients import recipients, task_link
 from assistant.settings import ReminderSettings
+from registry.channels import ChannelService
 from registry.chats import ChatService
 from registry.outbox import NewMessage, Outbox
 from registry.service import Registry
@@ -75,9 +78,13 @@ class ReminderPlanner:
         settings: ReminderSettings,
         clock: Callable[[], dt.datetime],
         calendar: WorkdayCalendar | None = None,
+        channels: ChannelService | None = None,
+        public_url: str | None = None,
     ) -> None:
         self._registry = registry
         self._chats = chats
+        self._channels = channels
+        self._public_url = public_url
         self._outbox = outbox
         self._settings = settings
         self._clock = clock
@@ -103,21 +110,16 @@ class ReminderPlanner:
     def due_messages(self, today: dt.date) -> list[NewMessage]:
         """Every message due on ``today`` (a workday), whether or not already queued."""
         send_at = dt.datetime.combine(today, dt.time(self._settings.send_hour), tzinfo=TIMEZONE)
-        chats = self._chats.subscriptions()
-        office = [c.chat_id for c in chats if c.is_office]
-        by_department: dict[str, list[str]] = {}
-        for chat in chats:
-            if chat.department and not chat.is_office:
-                by_department.setdefault(chat.department, []).append(chat.chat_id)
+        told = recipients(self._chats, self._channels)
         tasks = self._registry.tasks()
         messages: list[NewMessage] = []
         for task in tasks:
+            if task.closure is not None:
+                continue  # 办结: no more reminders
             units = (*task.lead_departments, *task.co_departments)
-            recipients = list(
-                dict.fromkeys([c for unit in units for c in by_department.get(unit, [])] + office)
-            )
+            to = list(dict.fromkeys([*told.of(*units), *told.office]))
             for milestone in task.milestones:
-                if milestone.completed_on is not None or not recipients:
+                if milestone.completed_on is not None or not to:
                     continue
                 stage = self._stage(milestone.due, today)
                 if stage is None:
@@ -125,28 +127,31 @@ class ReminderPlanner:
                 text = _milestone_text(task, milestone, today, stage)
                 messages += [
                     NewMessage(
-                        dedupe_key=f"milestone:{milestone.id}:chat:{chat}:{stage.label}",
-                        chat_id=chat,
+                        dedupe_key=f"milestone:{milestone.id}:{r.key}:{stage.label}",
+                        chat_id=r.chat_id,
                         kind=stage.kind,
                         text=text,
                         not_before=send_at,
                         milestone_id=milestone.id,
+                        channel_id=r.channel_id,
+                        link=task_link(self._public_url, task.id),
                     )
-                    for chat in recipients
+                    for r in to
                 ]
         week = self._digest_week(today)
-        if week is not None and office:
+        if week is not None and told.office:
             text = _digest_text(tasks, today, week)
             label = f"{week.isocalendar().year}-W{week.isocalendar().week:02d}"
             messages += [
                 NewMessage(
-                    dedupe_key=f"digest:{label}:chat:{chat}",
-                    chat_id=chat,
+                    dedupe_key=f"digest:{label}:{r.key}",
+                    chat_id=r.chat_id,
                     kind="digest",
                     text=text,
                     not_before=send_at,
+                    channel_id=r.channel_id,
                 )
-                for chat in office
+                for r in told.office
             ]
         return messages
 
@@ -223,7 +228,7 @@ def _digest_text(tasks: Iterable[TaskView], today: dt.date, week: dt.date) -> st
     for task in tasks:
         units = "、".join((*task.lead_departments, *task.co_departments))
         for m in task.milestones:
-            if m.completed_on is not None:
+            if m.completed_on is not None or task.closure is not None:
                 continue
             line = (
                 f"- 任务 {task.id} {task.clause}：{m.description}（{m.due.isoformat()}，{units}）"

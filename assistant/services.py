@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from assistant.answers import AnswerService
@@ -14,6 +15,7 @@ from assistant.settings import Settings
 from assistant.supervision import SupervisionService
 from assistant.texts import Texts
 from registry.accounts import AccountService
+from registry.channels import ChannelCheck, ChannelService
 from registry.chats import ChatService
 from registry.outbox import Outbox
 from registry.service import Registry
@@ -32,5 +34,8 @@ class Services:
     basis: BasisFinder
     chats: ChatService
     outbox: Outbox
+    channels: ChannelService
+    # a test message to a channel now (the composition root knows the platforms' senders)
+    test_channel: Callable[[int], Awaitable[ChannelCheck]]
     reminders: ReminderPlanner
     supervision: SupervisionService

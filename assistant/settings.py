@@ -71,6 +71,40 @@ class SupervisionSettings(BaseModel):
     )
 
 
+class EmailSettings(BaseModel):
+    """The SMTP server reminders are mailed through (the county's mail system)."""
+
+    host: str | None = Field(None, description="SMTP server; e-mail channels are off without it")
+    port: int = Field(587, ge=1, le=65535)
+    security: str = Field("starttls", pattern="^(starttls|ssl|none)$")
+    username: str | None = None
+    password: str | None = None
+    sender: str = Field("", description="From: address (default: the username)")
+    timeout: float = Field(20.0, gt=0)
+    per_minute: int = Field(60, ge=1, description="messages a minute the server takes from us")
+    ca_file: Path | None = Field(
+        None,
+        description="PEM file of the county's own CA, for a server whose certificate it signed "
+        "(then only this CA is trusted; default: the system's CAs)",
+    )
+
+
+class DingTalkStreamSettings(BaseModel):
+    """钉钉 Stream mode: an app robot's credentials; officials chat with it, no public IP."""
+
+    client_id: str | None = Field(None, description="the app's AppKey / Client ID")
+    client_secret: str | None = None
+    gateway_url: str = Field(
+        "https://api.dingtalk.com", description="where the Stream connection is opened"
+    )
+
+
+class ChannelSettings(BaseModel):
+    timeout: float = Field(10.0, gt=0, description="seconds for one request to a robot")
+    email: EmailSettings = EmailSettings()
+    dingtalk_stream: DingTalkStreamSettings = DingTalkStreamSettings()
+
+
 class Settings(BaseSettings):
     """Nested sections use ``__``: ``POLICYQA_RETRIEVAL__CHUNK_CHARS=400``."""
 
@@ -111,6 +145,12 @@ class Settings(BaseSettings):
     api: ApiSettings = ApiSettings()
     reminders: ReminderSettings = ReminderSettings()
     supervision: SupervisionSettings = SupervisionSettings()
+    channels: ChannelSettings = ChannelSettings()
+    # Encrypts channel secrets at rest (a Fernet key; several, comma-separated, to rotate).
+    # Default: a key kept in DATA_DIR/secret.key. See SECURITY.md.
+    secret_key: str | None = None
+    # Where officials reach the web pages (https://…); messages then link to the task.
+    public_url: str | None = None
 
     @property
     def chroma_path(self) -> Path:

@@ -10,6 +10,8 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from assistant.recipients import recipients, task_link
+from registry.channels import ChannelService
 from registry.chats import ChatService
 from registry.outbox import NewMessage, Outbox
 from registry.service import Registry, RegistryError
@@ -45,11 +47,15 @@ class SupervisionService:
         chats: ChatService,
         outbox: Outbox,
         clock: Callable[[], dt.datetime],
+        channels: ChannelService | None = None,
+        public_url: str | None = None,
     ) -> None:
         self._registry = registry
         self._chats = chats
         self._outbox = outbox
         self._clock = clock
+        self._channels = channels
+        self._public_url = public_url
 
     # -- reading -------------------------------------------------------------------------------
     def tasks(self, *, document: str | None = None, section: str = "") -> list[TaskView]:
@@ -102,7 +108,8 @@ class SupervisionService:
                 f"请修改后重新填报：/report {task.id} 进行中 进展说明",
             ]
         )
-        return report, self._send(report.department, f"returned:{report.id}", "returned", text)
+        sent = self._send(report.department, f"returned:{report.id}", "returned", text, task.id)
+        return report, sent
 
     def urge(self, *, department: str | None = None, actor: str) -> list[UrgeResult]:
         """催办 now: to ``department``, or to every department with 逾期 or 未报送 tasks."""
@@ -120,22 +127,23 @@ class SupervisionService:
         results = []
         for unit, tasks in pending.items():
             text = _urge_text(unit, tasks, self._registry.today(), actor)
-            sent = self._send(unit, f"urge:{stamp}", "urge", text)
+            sent = self._send(unit, f"urge:{stamp}", "urge", text, tasks[0].id)
             results.append(UrgeResult(unit, len(tasks), sent))
         return results
 
-    def _send(self, department: str, key: str, kind: str, text: str) -> int:
-        chats = [c for c in self._chats.subscriptions() if c.department == department]
+    def _send(self, department: str, key: str, kind: str, text: str, task_id: int) -> int:
+        """To every chat and channel bound to ``department``; the number of messages queued."""
         added = self._outbox.enqueue(
             NewMessage(
-                dedupe_key=f"{key}:chat:{chat.chat_id}",
-                chat_id=chat.chat_id,
+                dedupe_key=f"{key}:{r.key}",
+                chat_id=r.chat_id,
                 kind=kind,
                 text=text,
                 not_before=self._clock(),
+                channel_id=r.channel_id,
+                link=task_link(self._public_url, task_id),
             )
-            for chat in chats
-            if not chat.is_office
+            for r in recipients(self._chats, self._channels).of(department)
         )
         return len(added)
 

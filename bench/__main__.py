@@ -25,6 +25,7 @@ from typing import Any
 
 from bench import (
     basis,
+    channels,
     datasets,
     ingest_speed,
     latency,
@@ -42,7 +43,7 @@ from bench.stack import CACHE_DIR, corpus_items, open_stack, searcher_of, servic
 from retrieval.fusion import FusionWeights
 
 SECTIONS = (
-    "ledger", "basis", "ocr", "overview", "ingest", "quality", "latency", "startup", "profile",
+    "ledger", "basis", "ocr", "overview", "channels", "ingest", "quality", "latency", "startup", "profile",
     "load",
 )  # fmt: skip
 
@@ -109,6 +110,17 @@ def run(args: argparse.Namespace, root: Path) -> dict[str, Any]:
         )
         save("overview", results["overview"])
         lap("overview")
+
+    if "channels" in wanted:
+        results["channels"] = channels.run()
+        _print(
+            "Reminders per minute per channel, through the outbox to the platforms' fakes "
+            "(simulated clock, dispatcher every 30 s)",
+            results["channels"],
+            channels.COLUMNS,
+        )
+        save("channels", results["channels"])
+        lap("channels")
 
     # The ~10k-chunk index first: on a cold cache it is what embeds our chunks of every set.
     grown = None

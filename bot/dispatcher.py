@@ -27,7 +27,6 @@ import datetime as dt
 import logging
 import warnings
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from telegram import Bot
 from telegram.error import (
@@ -42,31 +41,9 @@ from telegram.warnings import PTBDeprecationWarning
 
 from bot.format import truncate_plain
 from registry.chats import ChatService
-from registry.outbox import Outbox, OutboxItem
+from registry.outbox import LEASE, MAX_ATTEMPTS, Backoff, DispatchReport, Outbox, OutboxItem
 
 logger = logging.getLogger(__name__)
-
-LEASE = dt.timedelta(minutes=2)  # longer than one send with its timeouts
-MAX_ATTEMPTS = 8
-
-
-@dataclass(frozen=True)
-class Backoff:
-    base: dt.timedelta = dt.timedelta(seconds=30)
-    cap: dt.timedelta = dt.timedelta(hours=1)
-
-    def after(self, attempts: int) -> dt.timedelta:
-        return min(self.base * 2 ** max(attempts - 1, 0), self.cap)
-
-
-@dataclass
-class DispatchReport:
-    held_lock: bool = True  # False: another dispatcher was running, nothing was done
-    sent: int = 0
-    retried: int = 0
-    failed: int = 0
-    paused_until: dt.datetime | None = None  # flood control (429)
-    error: str = ""  # the run stopped early (Telegram unreachable, bad token)
 
 
 class OutboxDispatcher:

@@ -14,6 +14,8 @@ import typer
 from assistant.settings import Settings
 from policyqa.backup_cli import register as register_backup
 from policyqa.bot_cli import register as register_bot
+from policyqa.channel_cli import register as register_channels
+from policyqa.dingtalk_cli import register as register_dingtalk
 from policyqa.registry_cli import register
 from policyqa.usage import explain, is_usage_error
 from registry.db import DatabaseUnavailable
@@ -27,6 +29,8 @@ app = typer.Typer(help="双碳政策助手", no_args_is_help=True, pretty_except
 register(app)
 register_backup(app)
 register_bot(app)
+register_channels(app)
+register_dingtalk(app)
 
 _HIT_FIELDS = {"document", "clause", "heading", "text", "score"}
 # The contract scripts rely on; the API's answers also carry each citation's level.
@@ -58,6 +62,9 @@ def _setup(verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False) ->
     )
     # bm25s sets its own logger to DEBUG at import.
     logging.getLogger("bm25s").setLevel(logging.INFO if verbose else logging.WARNING)
+    # httpx logs every request's URL at INFO: a robot's key or a bot token is in the URL
+    for name in ("httpx", "httpcore"):
+        logging.getLogger(name).setLevel(logging.WARNING)
 
 
 @app.command()

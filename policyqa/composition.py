@@ -19,8 +19,10 @@ from assistant.services import Services
 from assistant.settings import Settings
 from assistant.supervision import SupervisionService
 from assistant.texts import Texts, build_texts
-from policyqa.storage import build_engine, build_registry, shanghai_now
+from channels.senders import build_senders, send_test
+from policyqa.storage import build_channels, build_engine, build_registry, shanghai_now
 from registry.accounts import AccountService
+from registry.channels import ChannelService
 from registry.chats import ChatService
 from registry.drafts import Drafts
 from registry.outbox import Outbox
@@ -72,9 +74,16 @@ def build_reminders(
     outbox: Outbox,
     *,
     clock: Clock = shanghai_now,
+    channels: ChannelService | None = None,
 ) -> ReminderPlanner:
     return ReminderPlanner(
-        registry=registry, chats=chats, outbox=outbox, settings=settings.reminders, clock=clock
+        registry=registry,
+        chats=chats,
+        outbox=outbox,
+        settings=settings.reminders,
+        clock=clock,
+        channels=channels,
+        public_url=settings.public_url,
     )
 
 
@@ -140,6 +149,7 @@ def build_services(settings: Settings, *, clock: Clock = shanghai_now) -> Servic
     engine = build_engine(settings)
     registry = build_registry(settings, clock=clock, engine=engine)
     chats, outbox = ChatService(engine, clock=clock), Outbox(engine, clock=clock)
+    channels = build_channels(settings, engine, clock=clock)
     ingest = IngestService(
         ingestor,
         registry,
@@ -180,6 +190,17 @@ def build_services(settings: Settings, *, clock: Clock = shanghai_now) -> Servic
         basis=basis,
         chats=chats,
         outbox=outbox,
-        reminders=build_reminders(settings, registry, chats, outbox, clock=clock),
-        supervision=SupervisionService(registry=registry, chats=chats, outbox=outbox, clock=clock),
+        channels=channels,
+        test_channel=partial(send_test, channels, build_senders(settings, clock=clock)),
+        reminders=build_reminders(
+            settings, registry, chats, outbox, clock=clock, channels=channels
+        ),
+        supervision=SupervisionService(
+            registry=registry,
+            chats=chats,
+            outbox=outbox,
+            clock=clock,
+            channels=channels,
+            public_url=settings.public_url,
+        ),
     )

@@ -5,8 +5,9 @@ APScheduler's ``BackgroundScheduler`` (Asia/Shanghai), so the same object runs b
 
 * plan reminders at start and every day at ``POLICYQA_REMINDERS__SEND_HOUR``;
 * dispatch the outbox every ``POLICYQA_REMINDERS__DISPATCH_SECONDS`` (30 s; each run on its own
-  event loop and ``Bot``, created only when something is due; the outbox lock keeps it to one
-  dispatcher across processes).
+  event loop): the push channels (企业微信, 钉钉, 飞书, e-mail) always, Telegram when a token is
+  set (its ``Bot`` created only when something is due); each transport's outbox lock keeps it to
+  one dispatcher across processes.
 
 Several processes may each run one: the dedupe keys and the dispatcher lock keep every reminder
 to one message.
@@ -26,8 +27,11 @@ from assistant.reminders import TIMEZONE, PlanReport
 from assistant.services import Services
 from assistant.settings import Settings
 from bot.app import build_bot
-from bot.dispatcher import DispatchReport, OutboxDispatcher
+from bot.dispatcher import OutboxDispatcher
+from channels.dispatcher import ChannelDispatcher
+from channels.senders import build_senders
 from policyqa.storage import shanghai_now
+from registry.outbox import DispatchReport
 from registry.service import Clock
 
 logger = logging.getLogger(__name__)
@@ -41,28 +45,31 @@ class ReminderScheduler:
         *,
         clock: Clock = shanghai_now,
     ) -> None:
-        self.enabled = bool(settings.telegram_token)
         self._services = services
         self._send_hour = settings.reminders.send_hour
         self._dispatch_seconds = settings.reminders.dispatch_seconds
-        self.dispatcher = (
+        self.telegram = (
             OutboxDispatcher(
                 services.outbox,
                 lambda: build_bot(settings),
                 clock=clock,
                 chats=services.chats,
             )
-            if self.enabled
+            if settings.telegram_token
             else None
+        )
+        self.channels = ChannelDispatcher(
+            services.outbox,
+            services.channels,
+            services.chats,
+            build_senders(settings, clock=clock),
+            clock=clock,
         )
         self._scheduler: BackgroundScheduler | None = None
 
     def start(self) -> None:
-        if not self.enabled:
-            logger.warning(
-                "Telegram 机器人未启用（未设置 POLICYQA_TELEGRAM_TOKEN）：不安排到期提醒。"
-            )
-            return
+        if self.telegram is None:
+            logger.info("Telegram 机器人未启用：提醒只发往企业微信、钉钉、飞书和电子邮件渠道。")
         scheduler = BackgroundScheduler(
             timezone=TIMEZONE,
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 3600},
@@ -93,14 +100,17 @@ class ReminderScheduler:
             logger.exception("planning reminders failed")
             return None
 
-    def dispatch(self) -> DispatchReport | None:
-        if self.dispatcher is None:
-            return None
-        try:
-            return asyncio.run(self.dispatcher.run_once())
-        except Exception:
-            logger.exception("dispatching the outbox failed")
-            return None
+    def dispatch(self) -> dict[str, DispatchReport]:
+        """One run of each transport's dispatcher; a failing one does not stop the other."""
+        reports = {}
+        for name, dispatcher in (("channels", self.channels), ("telegram", self.telegram)):
+            if dispatcher is None:
+                continue
+            try:
+                reports[name] = asyncio.run(dispatcher.run_once())
+            except Exception:
+                logger.exception("dispatching the outbox (%s) failed", name)
+        return reports
 
     def shutdown(self, wait: bool = True) -> None:
         if self._scheduler is not None and self._scheduler.running:
@@ -116,7 +126,7 @@ def start_scheduler(
     services: Services, settings: Settings, *, clock: Clock = shanghai_now
 ) -> ReminderScheduler:
     """Start planning and dispatching reminders; call ``.shutdown()`` on exit. Without a
-    Telegram token it only says so and does nothing."""
+    Telegram token, reminders go to the push channels only."""
     scheduler = ReminderScheduler(services, settings, clock=clock)
     scheduler.start()
     return scheduler

@@ -12,7 +12,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Engine
 
 from assistant.settings import Settings
+from registry.channels import ChannelService
 from registry.db import database_url, make_engine, migrate_when_reachable
+from registry.secrets import SecretBox
 from registry.service import Clock, Registry
 from registry.supervision import Rules
 from retrieval.lexicon import load_departments
@@ -41,4 +43,13 @@ def build_registry(
             due_soon_workdays=settings.supervision.due_soon_workdays,
             report_stale_days=settings.supervision.report_stale_days,
         ),
+    )
+
+
+def build_channels(
+    settings: Settings, engine: Engine, *, clock: Clock = shanghai_now
+) -> ChannelService:
+    """The push channels, their secrets sealed with the deployment's key (see SECURITY.md)."""
+    return ChannelService(
+        engine, clock=clock, box=SecretBox.from_settings(settings.secret_key, settings.data_dir)
     )

@@ -48,6 +48,9 @@ class IssuedCode:
     expires_at: dt.datetime
 
 
+STREAM_PREFIX = "dingtalk:"  # chats of 钉钉's Stream mode: conversations, not push targets
+
+
 @dataclass(frozen=True)
 class ChatView:
     chat_id: str
@@ -59,6 +62,12 @@ class ChatView:
     @property
     def label(self) -> str:
         return "专班办公室" if self.is_office else self.department or ""
+
+    @property
+    def is_telegram(self) -> bool:
+        """Telegram chats are told by the outbox; a 钉钉 Stream conversation (``dingtalk:…``)
+        is answered only — its group is told through a robot channel bound to the department."""
+        return not self.chat_id.startswith(STREAM_PREFIX)
 
 
 def code_hash(code: str) -> str:

@@ -269,6 +269,36 @@ class BindCode(Base):
     department: Mapped[Department | None] = relationship()
 
 
+class Channel(Base):
+    """A department's (or the office's) work chat or mailbox outside Telegram: a 企业微信,
+    钉钉 or 飞书 group robot, or an e-mail address list. Its URL, key and secret are kept
+    encrypted (``registry.secrets``); ``label`` is what may be shown."""
+
+    __tablename__ = "channels"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"), nullable=True)
+    is_office: Mapped[bool] = mapped_column(Boolean, default=False)
+    kind: Mapped[str] = mapped_column(String(20))  # wecom / dingtalk / feishu / email
+    secret: Mapped[str] = mapped_column(Text)  # the encrypted destination
+    label: Mapped[str] = mapped_column(String(200))  # shown: host and the first characters
+    muted: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_by: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+    department: Mapped[Department | None] = relationship()
+
+
+class ChannelPost(Base):
+    """One request to a channel's platform: its robots allow so many a minute."""
+
+    __tablename__ = "channel_posts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    channel_id: Mapped[int] = mapped_column(ForeignKey("channels.id"), index=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
 class OutboxMessage(Base):
     """A message to send, written before sending and marked sent only after Telegram confirms.
 
@@ -293,6 +323,10 @@ class OutboxMessage(Base):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     sent_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     telegram_message_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # a 企业微信 / 钉钉 / 飞书 / e-mail destination instead of a Telegram chat
+    channel_id: Mapped[int | None] = mapped_column(ForeignKey("channels.id"), nullable=True)
+    parts_sent: Mapped[int] = mapped_column(Integer, default=0)  # of a message split to fit
+    link: Mapped[str] = mapped_column(String(500), default="")  # the task on the dashboard
 
 
 class Draft(Base):

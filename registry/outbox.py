@@ -19,6 +19,12 @@ Life of an item::
   holder knows no other dispatcher is alive, so ``reclaim_unconfirmed`` hands it at once what a
   dead one left ``sending`` instead of waiting out the lease.
 
+Two transports share it: Telegram chats (``channel_id`` unset; ``bot.dispatcher``) and the
+push channels — 企业微信, 钉钉, 飞书 robots and e-mail (``channel_id`` set; ``channels.dispatcher``).
+Each has its own dispatcher lock, so a paused Telegram does not hold up a mailbox. A message
+split to fit a platform records each part as it is accepted (``mark_part``): after a crash only
+the part in flight can be sent twice.
+
 Knows nothing of Telegram. Times are stored in UTC.
 """
 
@@ -30,7 +36,7 @@ from collections.abc import Callable, Iterable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 
-from sqlalchemy import Engine, func, select, update
+from sqlalchemy import ColumnElement, Engine, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import sessionmaker
 
@@ -40,26 +46,47 @@ from registry.models import OutboxMessage
 
 logger = logging.getLogger(__name__)
 
-KINDS = (
-    "reminder",
-    "overdue",
-    "digest",
-    "urge",
-    "returned",
-)  # urge: 催办; returned: a report sent back
+# what a message is, for the record: reminder, overdue, digest, urge (催办), returned (a report
+# sent back), broken (a channel refused a message: the office is told)
 OPEN = ("pending", "sending", "failed")
-DISPATCHER_LOCK = "outbox.dispatcher"
+TRANSPORTS = ("telegram", "channels")
+DISPATCHER_LOCKS = {"telegram": "outbox.dispatcher", "channels": "outbox.channels"}
+LEASE = dt.timedelta(minutes=2)  # longer than one send with its timeouts
+MAX_ATTEMPTS = 8
 _STALE_NOTE = "上次发送未得到确认（发送进程中断），已重新发送"
 
 
 @dataclass(frozen=True)
+class Backoff:
+    """How long a dispatcher waits before trying a failed message again."""
+
+    base: dt.timedelta = dt.timedelta(seconds=30)
+    cap: dt.timedelta = dt.timedelta(hours=1)
+
+    def after(self, attempts: int) -> dt.timedelta:
+        return min(self.base * 2 ** max(attempts - 1, 0), self.cap)
+
+
+@dataclass
+class DispatchReport:
+    held_lock: bool = True  # False: another dispatcher was running, nothing was done
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+    paused_until: dt.datetime | None = None  # flood control (429)
+    error: str = ""  # the run stopped early (the platform unreachable, bad token)
+
+
+@dataclass(frozen=True)
 class NewMessage:
-    dedupe_key: str  # e.g. milestone:12:chat:-100:T-7
-    chat_id: str
+    dedupe_key: str  # e.g. milestone:12:chat:-100:T-7, milestone:12:channel:3:T-7
+    chat_id: str  # a Telegram chat, or "channel:3"
     kind: str
     text: str
     not_before: dt.datetime
     milestone_id: int | None = None
+    channel_id: int | None = None  # a push channel instead of a Telegram chat
+    link: str = ""  # the task on the dashboard
 
 
 @dataclass(frozen=True)
@@ -77,6 +104,9 @@ class OutboxItem:
     created_at: dt.datetime
     sent_at: dt.datetime | None
     telegram_message_id: int | None
+    channel_id: int | None = None
+    parts_sent: int = 0
+    link: str = ""
 
 
 class Outbox:
@@ -104,6 +134,9 @@ class Outbox:
                 "not_before": utc(m.not_before),
                 "last_error": "",
                 "created_at": now,
+                "channel_id": m.channel_id,
+                "parts_sent": 0,
+                "link": m.link,
             }
             for m in messages
         ]
@@ -123,8 +156,10 @@ class Outbox:
                     added.append(row["dedupe_key"])
         return added
 
-    def claim_next(self, *, lease: dt.timedelta, max_attempts: int) -> OutboxItem | None:
-        """Take the next due item for sending, or ``None``. Counts an attempt.
+    def claim_next(
+        self, *, lease: dt.timedelta, max_attempts: int, transport: str = "telegram"
+    ) -> OutboxItem | None:
+        """Take the next due item of ``transport`` for sending, or ``None``. Counts an attempt.
 
         An item left ``sending`` by a dispatcher that died (its lease is over) is taken again;
         if it has used up its attempts it is marked failed instead.
@@ -137,6 +172,7 @@ class Outbox:
                     .where(
                         OutboxMessage.status.in_(("pending", "sending")),
                         OutboxMessage.not_before <= now,
+                        _of(transport),
                     )
                     .order_by(OutboxMessage.not_before, OutboxMessage.id)
                     .limit(1)
@@ -171,21 +207,25 @@ class Outbox:
             return self.item(row.id)
         return None
 
-    def reclaim_unconfirmed(self) -> int:
-        """End the lease of every item left ``sending``; call only while holding
-        ``dispatcher_lock`` (then no other dispatcher is alive to confirm them). Returns how many
-        items a dead dispatcher had left."""
+    def reclaim_unconfirmed(self, transport: str = "telegram") -> int:
+        """End the lease of every item of ``transport`` left ``sending``; call only while
+        holding its ``dispatcher_lock`` (then no other dispatcher is alive to confirm them).
+        Returns how many items a dead dispatcher had left."""
         with self._sessions.begin() as session:
             result = session.execute(
                 update(OutboxMessage)
-                .where(OutboxMessage.status == "sending", OutboxMessage.not_before > self._now())
+                .where(
+                    OutboxMessage.status == "sending",
+                    OutboxMessage.not_before > self._now(),
+                    _of(transport),
+                )
                 .values(not_before=self._now())
                 .execution_options(synchronize_session=False)
             )
         return int(result.rowcount)  # type: ignore[attr-defined]
 
-    def mark_sent(self, item_id: int, *, telegram_message_id: int) -> bool:
-        """Record Telegram's confirmation; ``False`` if the item was not ours to confirm."""
+    def mark_sent(self, item_id: int, *, telegram_message_id: int | None = None) -> bool:
+        """Record the platform's confirmation; ``False`` if the item was not ours to confirm."""
         with self._sessions.begin() as session:
             done = session.execute(
                 update(OutboxMessage)
@@ -201,6 +241,15 @@ class Outbox:
             logger.warning("outbox item %s was confirmed but no longer claimed", item_id)
             return False
         return True
+
+    def mark_part(self, item_id: int, *, parts_sent: int) -> None:
+        """The platform accepted the first ``parts_sent`` parts of a split message."""
+        with self._sessions.begin() as session:
+            session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.id == item_id, OutboxMessage.status == "sending")
+                .values(parts_sent=parts_sent)
+            )
 
     def retry_later(self, item_id: int, *, at: dt.datetime, error: str) -> None:
         """A failed attempt (5xx, timeout): try again from ``at``."""
@@ -266,7 +315,7 @@ class Outbox:
             )
             return [_item(r) for r in rows]
 
-    def has_due(self) -> bool:
+    def has_due(self, transport: str = "telegram") -> bool:
         now = self._now()
         with self._sessions() as session:
             count = session.scalar(
@@ -275,6 +324,7 @@ class Outbox:
                 .where(
                     OutboxMessage.status.in_(("pending", "sending")),
                     OutboxMessage.not_before <= now,
+                    _of(transport),
                 )
             )
         return bool(count)
@@ -284,9 +334,17 @@ class Outbox:
             return set(session.scalars(select(OutboxMessage.dedupe_key)))
 
     # -- one dispatcher at a time ------------------------------------------------------------------
-    def dispatcher_lock(self) -> AbstractContextManager[bool]:
-        """Yields whether this caller is the one dispatcher; never waits."""
-        return exclusive(self._engine, DISPATCHER_LOCK)
+    def dispatcher_lock(self, transport: str = "telegram") -> AbstractContextManager[bool]:
+        """Yields whether this caller is the one dispatcher of ``transport``; never waits."""
+        return exclusive(self._engine, DISPATCHER_LOCKS[transport])
+
+
+def _of(transport: str) -> ColumnElement[bool]:
+    """The items a transport sends: Telegram's have no channel."""
+    if transport not in TRANSPORTS:
+        raise ValueError(transport)
+    column = OutboxMessage.channel_id
+    return column.is_(None) if transport == "telegram" else column.is_not(None)
 
 
 def _item(row: OutboxMessage) -> OutboxItem:
@@ -304,4 +362,7 @@ def _item(row: OutboxMessage) -> OutboxItem:
         created_at=utc(row.created_at),
         sent_at=utc(row.sent_at) if row.sent_at else None,
         telegram_message_id=row.telegram_message_id,
+        channel_id=row.channel_id,
+        parts_sent=row.parts_sent,
+        link=row.link,
     )

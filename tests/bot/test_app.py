@@ -60,10 +60,13 @@ def test_no_token_no_bot(services: Services) -> None:
     with pytest.raises(BotDisabled, match="POLICYQA_TELEGRAM_TOKEN"):
         build_application(services, settings)
     assert embedded_bot(services, settings) is None
+    # reminders still go to the push channels (企业微信, 钉钉, 飞书, e-mail); Telegram is not asked
     scheduler = start_scheduler(services, settings)
-    assert not scheduler.enabled and not scheduler.running
-    assert scheduler.dispatch() is None
-    scheduler.shutdown()
+    try:
+        assert scheduler.running and scheduler.telegram is None
+        assert set(scheduler.dispatch()) == {"channels"}
+    finally:
+        scheduler.shutdown()
 
 
 @sqlite_only

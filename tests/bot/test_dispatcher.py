@@ -18,10 +18,10 @@ from sqlalchemy import Engine
 
 from assistant.settings import Settings
 from bot.app import build_bot
-from bot.dispatcher import Backoff, DispatchReport, OutboxDispatcher
+from bot.dispatcher import OutboxDispatcher
 from policyqa.storage import build_engine, build_registry
 from registry.chats import ChatService
-from registry.outbox import NewMessage, Outbox, OutboxItem
+from registry.outbox import Backoff, DispatchReport, NewMessage, Outbox, OutboxItem
 from tests.conftest import PAST, FixedClock
 from tests.fakes.telegram_api import FakeTelegram, Scripted
 from tests.registry.conftest import sync_plan
