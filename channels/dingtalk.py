@@ -19,9 +19,7 @@ import base64
 import datetime as dt
 import hashlib
 import hmac
-import json
 import re
-import ssl
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -29,6 +27,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 import httpx
 
 from channels.base import Outgoing, RateLimited, Rejected, Unavailable, split_lines
+from channels.webhook import masked, numbered, post_json, size, title_and_lines
 from registry.channels import Destination
 
 BODY_BYTES = 20000
@@ -66,7 +65,7 @@ class DingTalkSender:
         self._clock = clock
 
     def parts(self, message: Outgoing, destination: Destination) -> list[dict[str, Any]]:
-        title, lines = _title_and_lines(message)
+        title, lines = title_and_lines(message, _TITLE_CHARS)
         if message.link:
             lines.append(f"[在任务台账中查看]({message.link})")
         mentions = list(destination.mentions)
@@ -85,10 +84,10 @@ class DingTalkSender:
             return built
 
         def fits(group: list[str]) -> bool:
-            return _size(payload(title + _NUMBERING, group, True)) <= BODY_BYTES
+            return size(payload(title + _NUMBERING, group, True)) <= BODY_BYTES
 
         groups = split_lines(lines, fits) or [[]]
-        headings = _numbered(title, len(groups))
+        headings = numbered(title, len(groups))
         return [
             payload(heading, group, n == 0)
             for n, (heading, group) in enumerate(zip(headings, groups, strict=True))
@@ -98,7 +97,7 @@ class DingTalkSender:
         url = destination.url
         if destination.secret:
             url = signed_url(url, destination.secret, self._clock())
-        status, answer, headers = await _post_json(url, payload, self._timeout, self._tls)
+        status, answer, headers = await post_json("钉钉", url, payload, self._timeout, self._tls)
         if status == 429:
             raise RateLimited("钉钉机器人发送过于频繁（HTTP 429），稍后重试", _retry_after(headers))
         code = answer.get("errcode")
@@ -116,7 +115,9 @@ class DingTalkSender:
             raise Rejected(f"{_security(message)}（errcode 310000）")
         if code in _TOKEN_GONE:
             raise Rejected(f"{_TOKEN_GONE[code]}（errcode {code}）")
-        detail = _masked(message, destination)
+        detail = masked(
+            message, httpx.URL(destination.url).params.get("access_token") or "", destination.secret
+        )
         if code in _REFUSED:
             raise Rejected(f"{_REFUSED[code]}（errcode {code}：{detail}）")
         raise Rejected(f"钉钉机器人拒收消息（errcode {code}：{detail}）")
@@ -150,66 +151,8 @@ def _security(errmsg: str) -> str:
     return "消息未通过钉钉机器人的安全设置校验"
 
 
-def _title_and_lines(message: Outgoing) -> tuple[str, list[str]]:
-    title, lines = message.title, list(message.body)
-    if len(title) > _TITLE_CHARS:
-        lines.insert(0, title)
-        title = title[:_TITLE_CHARS] + "…"
-    return title, lines
-
-
-def _numbered(title: str, count: int) -> list[str]:
-    if count == 1:
-        return [title]
-    return [f"{title}（{n}/{count}）" for n in range(1, count + 1)]
-
-
-def _size(payload: dict[str, Any]) -> int:
-    return len(json.dumps(payload, ensure_ascii=False).encode())
-
-
-async def _post_json(
-    url: str, payload: dict[str, Any], timeout: float, tls: ssl.SSLContext
-) -> tuple[int, dict[str, Any], httpx.Headers]:
-    """POST ``payload``; the robot's JSON answer. Never puts the URL (it holds the token) in an
-    error."""
-    body = json.dumps(payload, ensure_ascii=False).encode()
-    try:
-        async with httpx.AsyncClient(timeout=timeout, verify=tls) as client:
-            response = await client.post(
-                url, content=body, headers={"Content-Type": "application/json; charset=utf-8"}
-            )
-    except httpx.TimeoutException:
-        raise Unavailable(f"钉钉接口 {timeout:g} 秒内未应答，稍后重试") from None
-    except httpx.HTTPError as error:
-        raise Unavailable(f"无法连接钉钉接口（{type(error).__name__}），稍后重试") from None
-    if response.status_code >= 500:
-        raise Unavailable(f"钉钉接口暂时不可用（HTTP {response.status_code}），稍后重试")
-    try:
-        answer = response.json()
-    except ValueError:
-        answer = None
-    if not isinstance(answer, dict):
-        if response.status_code == 429:
-            return 429, {}, response.headers
-        if response.status_code >= 400:
-            raise Rejected(f"钉钉机器人地址无效（HTTP {response.status_code}），请重新复制")
-        raise Unavailable(f"钉钉接口的应答无法识别（HTTP {response.status_code}）")
-    return response.status_code, answer, response.headers
-
-
 def _retry_after(headers: httpx.Headers, default: float = THROTTLED_FOR) -> float:
     try:
         return max(1.0, float(headers.get("retry-after", default)))
     except ValueError:
         return default
-
-
-def _masked(text: str, destination: Destination) -> str:
-    """``text`` from the platform, shortened, with the token and secret cut out should it ever
-    be echoed."""
-    token = httpx.URL(destination.url).params.get("access_token") or ""
-    for secret in (token, destination.secret):
-        if len(secret) >= 4:
-            text = text.replace(secret, secret[:4] + "…")
-    return text[:120]

@@ -20,14 +20,13 @@ import base64
 import datetime as dt
 import hashlib
 import hmac
-import json
-import ssl
 from collections.abc import Callable
 from typing import Any
 
 import httpx
 
-from channels.base import Outgoing, RateLimited, Rejected, Unavailable, split_lines
+from channels.base import Outgoing, RateLimited, Rejected, split_lines
+from channels.webhook import masked, numbered, post_json, size, title_and_lines
 from registry.channels import Destination
 
 BODY_BYTES = 20000  # "请求体的数据大小不能超过 20 KB", with room for the signature fields
@@ -56,7 +55,7 @@ class FeishuSender:
         self._clock = clock
 
     def parts(self, message: Outgoing, destination: Destination) -> list[dict[str, Any]]:
-        title, lines = _title_and_lines(message)
+        title, lines = title_and_lines(message, _TITLE_CHARS)
         template = colour(message.title)
         called = " ".join(_at(person) for person in destination.mentions)
 
@@ -66,10 +65,10 @@ class FeishuSender:
 
         def fits(group: list[str]) -> bool:
             built = card(title + _NUMBERING, group, True, message.link)
-            return _size(built) + _SIGNATURE_BYTES <= BODY_BYTES
+            return size(built) + _SIGNATURE_BYTES <= BODY_BYTES
 
         groups = split_lines(lines, fits) or [[]]
-        headings = _numbered(title, len(groups))
+        headings = numbered(title, len(groups))
         last = len(groups) - 1
         return [
             card(heading, group, n == 0, message.link if n == last else "")
@@ -79,8 +78,8 @@ class FeishuSender:
     async def post(self, destination: Destination, payload: dict[str, Any]) -> str:
         if destination.secret:
             payload = {**signature(destination.secret, self._clock()), **payload}
-        status, answer, headers = await _post_json(
-            destination.url, payload, self._timeout, self._tls
+        status, answer, headers = await post_json(
+            "飞书", destination.url, payload, self._timeout, self._tls
         )
         code = answer.get("code", answer.get("StatusCode"))
         if code == 0:
@@ -93,7 +92,11 @@ class FeishuSender:
             )
         if code in _REFUSED:
             raise Rejected(f"{_REFUSED[code]}（code {code}）")
-        detail = _masked(str(answer.get("msg", answer.get("StatusMessage", ""))), destination)
+        detail = masked(
+            str(answer.get("msg", answer.get("StatusMessage", ""))),
+            httpx.URL(destination.url).path.rstrip("/").rsplit("/", 1)[-1],
+            destination.secret,
+        )
         raise Rejected(f"飞书机器人拒收消息（code {code}：{detail}）")
 
 
@@ -141,67 +144,9 @@ def _at(person: str) -> str:
     return f"<at id={person}></at>"
 
 
-def _title_and_lines(message: Outgoing) -> tuple[str, list[str]]:
-    title, lines = message.title, list(message.body)
-    if len(title) > _TITLE_CHARS:
-        lines.insert(0, title)
-        title = title[:_TITLE_CHARS] + "…"
-    return title, lines
-
-
-def _numbered(title: str, count: int) -> list[str]:
-    if count == 1:
-        return [title]
-    return [f"{title}（{n}/{count}）" for n in range(1, count + 1)]
-
-
-def _size(payload: dict[str, Any]) -> int:
-    return len(json.dumps(payload, ensure_ascii=False).encode())
-
-
-async def _post_json(
-    url: str, payload: dict[str, Any], timeout: float, tls: ssl.SSLContext
-) -> tuple[int, dict[str, Any], httpx.Headers]:
-    """POST ``payload``; the robot's JSON answer. Never puts the URL (it holds the hook token) in
-    an error."""
-    body = json.dumps(payload, ensure_ascii=False).encode()
-    try:
-        async with httpx.AsyncClient(timeout=timeout, verify=tls) as client:
-            response = await client.post(
-                url, content=body, headers={"Content-Type": "application/json; charset=utf-8"}
-            )
-    except httpx.TimeoutException:
-        raise Unavailable(f"飞书接口 {timeout:g} 秒内未应答，稍后重试") from None
-    except httpx.HTTPError as error:
-        raise Unavailable(f"无法连接飞书接口（{type(error).__name__}），稍后重试") from None
-    if response.status_code >= 500:
-        raise Unavailable(f"飞书接口暂时不可用（HTTP {response.status_code}），稍后重试")
-    try:
-        answer = response.json()
-    except ValueError:
-        answer = None
-    if not isinstance(answer, dict):
-        if response.status_code == 429:
-            return 429, {}, response.headers
-        if response.status_code >= 400:
-            raise Rejected(f"飞书机器人地址无效（HTTP {response.status_code}），请重新复制")
-        raise Unavailable(f"飞书接口的应答无法识别（HTTP {response.status_code}）")
-    return response.status_code, answer, response.headers
-
-
 def _retry_after(headers: httpx.Headers, default: float = 60.0) -> float:
     waited = headers.get("x-ogw-ratelimit-reset") or headers.get("retry-after")
     try:
         return max(1.0, float(waited)) if waited else default
     except ValueError:
         return default
-
-
-def _masked(text: str, destination: Destination) -> str:
-    """``text`` from the platform, shortened, with the hook token and secret cut out should it
-    ever be echoed."""
-    token = httpx.URL(destination.url).path.rstrip("/").rsplit("/", 1)[-1]
-    for secret in (token, destination.secret):
-        if len(secret) >= 4:
-            text = text.replace(secret, secret[:4] + "…")
-    return text[:120]

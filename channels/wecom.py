@@ -12,13 +12,12 @@ Its answers (HTTP 200 with ``errcode``/``errmsg``): 0 ok; 45009 ``api freq out o
 
 from __future__ import annotations
 
-import json
-import ssl
 from typing import Any
 
 import httpx
 
 from channels.base import Outgoing, RateLimited, Rejected, Unavailable, split_lines
+from channels.webhook import masked, numbered, post_json, title_and_lines
 from registry.channels import Destination
 
 MARKDOWN_BYTES = 4096
@@ -36,7 +35,7 @@ class WeComSender:
         self._tls = httpx.create_ssl_context()  # built once: building one takes ~50 ms
 
     def parts(self, message: Outgoing, destination: Destination) -> list[dict[str, Any]]:
-        title, lines = _title_and_lines(message)
+        title, lines = title_and_lines(message, _TITLE_CHARS)
         if message.link:
             lines.append(f"[在任务台账中查看]({message.link})")
 
@@ -49,7 +48,7 @@ class WeComSender:
         groups = split_lines(lines, fits) or [[]]
         payloads: list[dict[str, Any]] = [
             {"msgtype": "markdown", "markdown": {"content": content(heading, group)}}
-            for heading, group in zip(_numbered(title, len(groups)), groups, strict=True)
+            for heading, group in zip(numbered(title, len(groups)), groups, strict=True)
         ]
         if destination.mentions:  # the title is short: the text stays well within 2048 bytes
             payloads.append(
@@ -64,8 +63,8 @@ class WeComSender:
         return payloads
 
     async def post(self, destination: Destination, payload: dict[str, Any]) -> str:
-        status, answer, headers = await _post_json(
-            destination.url, payload, self._timeout, self._tls
+        status, answer, headers = await post_json(
+            "企业微信", destination.url, payload, self._timeout, self._tls
         )
         if status == 429:
             raise RateLimited(
@@ -87,52 +86,10 @@ class WeComSender:
             raise Rejected("企业微信不接受这种消息类型（errcode 40008）")
         if code == 40058:
             raise Rejected("消息超出企业微信机器人的长度限制（errcode 40058）")
-        detail = _masked(str(answer.get("errmsg", "")), destination)
+        detail = masked(
+            str(answer.get("errmsg", "")), httpx.URL(destination.url).params.get("key") or ""
+        )
         raise Rejected(f"企业微信机器人拒收消息（errcode {code}：{detail}）")
-
-
-def _title_and_lines(message: Outgoing) -> tuple[str, list[str]]:
-    title, lines = message.title, list(message.body)
-    if len(title) > _TITLE_CHARS:
-        lines.insert(0, title)
-        title = title[:_TITLE_CHARS] + "…"
-    return title, lines
-
-
-def _numbered(title: str, count: int) -> list[str]:
-    if count == 1:
-        return [title]
-    return [f"{title}（{n}/{count}）" for n in range(1, count + 1)]
-
-
-async def _post_json(
-    url: str, payload: dict[str, Any], timeout: float, tls: ssl.SSLContext
-) -> tuple[int, dict[str, Any], httpx.Headers]:
-    """POST ``payload``; the robot's JSON answer. Never puts the URL (it holds the key) in an
-    error."""
-    body = json.dumps(payload, ensure_ascii=False).encode()
-    try:
-        async with httpx.AsyncClient(timeout=timeout, verify=tls) as client:
-            response = await client.post(
-                url, content=body, headers={"Content-Type": "application/json; charset=utf-8"}
-            )
-    except httpx.TimeoutException:
-        raise Unavailable(f"企业微信接口 {timeout:g} 秒内未应答，稍后重试") from None
-    except httpx.HTTPError as error:
-        raise Unavailable(f"无法连接企业微信接口（{type(error).__name__}），稍后重试") from None
-    if response.status_code >= 500:
-        raise Unavailable(f"企业微信接口暂时不可用（HTTP {response.status_code}），稍后重试")
-    try:
-        answer = response.json()
-    except ValueError:
-        answer = None
-    if not isinstance(answer, dict):
-        if response.status_code == 429:
-            return 429, {}, response.headers
-        if response.status_code >= 400:
-            raise Rejected(f"企业微信机器人地址无效（HTTP {response.status_code}），请重新复制")
-        raise Unavailable(f"企业微信接口的应答无法识别（HTTP {response.status_code}）")
-    return response.status_code, answer, response.headers
 
 
 def _retry_after(headers: httpx.Headers, default: float = 60.0) -> float:
@@ -140,11 +97,3 @@ def _retry_after(headers: httpx.Headers, default: float = 60.0) -> float:
         return max(1.0, float(headers.get("retry-after", default)))
     except ValueError:
         return default
-
-
-def _masked(text: str, destination: Destination) -> str:
-    """``text`` from the platform, shortened, with the key cut out should it ever be echoed."""
-    key = httpx.URL(destination.url).params.get("key") or ""
-    if len(key) >= 4:
-        text = text.replace(key, key[:4] + "…")
-    return text[:120]
