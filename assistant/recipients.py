@@ -54,4 +54,6 @@ def recipients(chats: ChatService, channels: ChannelService | None) -> Recipient
 
 def task_link(public_url: str | None, task_id: int) -> str:
     """The task on the dashboard, when the pages have a public address."""
-    return f"{public_url.rstrip('/')}/dashboard#task-{task_id}" if public_url else ""
+    if not public_url:
+        return ""
+    return f"{public_url.rstrip('/')}/dashboard?task={task_id}#task-{task_id}"

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from api.auth import MaybeAccount, ServicesDep
@@ -85,12 +85,14 @@ def dashboard(
     view: str = "department",
     status: str = "",
     overdue_only: bool = False,
+    task: int | None = None,
+    page: Annotated[int, Query(ge=1)] = 1,
 ) -> Response:
     if account is None:
         return RedirectResponse("/login?next=/dashboard", status_code=303)
     registry = services.registry
     if department is None:  # a department lands on its own tasks; 全部 widens it
-        department = account.department or ""
+        department = "" if task else account.department or ""
     if status not in TASK_STATUSES:
         status = "逾期" if overdue_only else ""
     documents = registry.documents()
@@ -107,8 +109,11 @@ def dashboard(
         for t in registry.tasks(
             department=department or None, document=document or None, status=status or None
         )
-        if in_section(t, section)
+        if in_section(t, section) and task in (None, t.id)
     ]
+    # a page of cards at a time: a ledger of a thousand tasks would be one very long page
+    total, first = len(tasks), (page - 1) * PAGE_SIZE
+    tasks = tasks[first : first + PAGE_SIZE]
     # each task once: under the filtered department, else under the unit answering for it
     groups: dict[str, list[TaskView]] = defaultdict(list)
     for task in tasks:
@@ -156,7 +161,26 @@ def dashboard(
         },
         title="任务台账",
         today=registry.today(),
+        pager=_pager(request, page, first, len(tasks), total),
     )
+
+
+PAGE_SIZE = 60
+
+
+def _pager(request: Request, page: int, first: int, shown: int, total: int) -> dict[str, object]:
+    """Where this page's cards are in the whole, and the links to the pages around it."""
+
+    def link(number: int) -> str:
+        return str(request.url.include_query_params(page=number))
+
+    return {
+        "first": first + 1 if shown else 0,
+        "last": first + shown,
+        "total": total,
+        "previous": link(page - 1) if page > 1 else "",
+        "next": link(page + 1) if first + shown < total else "",
+    }
 
 
 def _may_report(account: Account, task: TaskView) -> bool:

@@ -169,7 +169,10 @@ def test_a_milestones_reminders_reach_every_bound_channel_on_their_workdays_once
     [mail] = [m for m in world.mailbox.messages if "12 天" in str(m["Subject"])]
     assert mail["To"] == "linye@xy.gov.cn, zhang@xy.gov.cn"
     text = mail.get_body(("plain",)).get_content()  # type: ignore[union-attr]
-    assert "二、（一）4." in text and f"https://dt.xy.gov.cn/dashboard#task-{task.id}" in text
+    assert (
+        "二、（一）4." in text
+        and f"https://dt.xy.gov.cn/dashboard?task={task.id}#task-{task.id}" in text
+    )
     assert world.outbox.items() == []  # nothing pending or failed
 
 
