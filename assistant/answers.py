@@ -61,6 +61,10 @@ _ARTICLE_PARTS = re.compile(r"(?<=[。！？：])")
 _ASKS_DUTY = re.compile(r"什么要求|何要求|哪些要求|义务|怎么规定|如何规定|什么规定|哪些规定")
 # where a penalty article's offence ends and who enforces it begins
 _OFFENCE_END = re.compile(r"[，,](?:由|处)")
+# the asker's own unit: a department account or a chat bound to one
+_OWN = re.compile(r"我们局|我局|本局|本单位|我们单位|我单位|我们部门|本部门|我们这边|我们的任务")
+_ONLY_OVERDUE = re.compile(r"逾期|超期|过期|拖期|延期")
+_ALSO_DUE = re.compile(r"到期|将要|即将|快要|临期")
 _ASKS_PENALTY = re.compile(r"罚|处分|后果|拘留|怎么处理|如何处理")
 _AMOUNT = re.compile(r"[\d一二三四五六七八九十百千万]+(?:万|千)?元|拘留|倍以上|按日连续处罚")
 _CLEARLY_CLOSER = 0.025
@@ -180,9 +184,17 @@ class AnswerService:
         self._not_metric = _NOT_METRIC | set(texts.county_words)
 
     def ask(
-        self, question: str, *, audience: Audience = "official", conversation_id: str | None = None
+        self,
+        question: str,
+        *,
+        audience: Audience = "official",
+        conversation_id: str | None = None,
+        department: str | None = None,
     ) -> Answer:
+        """``department``: the asker's own (a department account, a chat bound to one): what
+        "我们局", "本单位" name."""
         question = " ".join(question.split())[:MAX_QUESTION]
+        department = department if audience == "official" else None
         if not question:
             return Answer(
                 answer=_EMPTY_TEXT,
@@ -193,14 +205,17 @@ class AnswerService:
         previous = self._conversations.last(conversation_id)
         key = None
         if self._cache is not None and previous is None:
-            key = self._cache_key(question, audience)
+            key = self._cache_key(question, audience, department)
         cached = self._cache.get(key) if self._cache is not None and key is not None else None
         if cached is not None:
             answer, turn = cached
             self._conversations.remember(conversation_id, turn)
             return answer.model_copy(update={"conversation_id": conversation_id})
         mentions = self._tokenizer.mentions(question)
+        own = bool(_OWN.search(question))
         departments = list(dict.fromkeys(name for _, name in mentions))
+        if own and department:
+            departments.append(department)
         in_domain = bool(departments or self._tokenizer.domain_terms(question))
         decided = route(
             question,
@@ -214,6 +229,8 @@ class AnswerService:
             scope=self._levels().scope.of(question),
         )
         request = _Request(question, audience, decided, previous, in_domain)
+        if own and not department and audience == "official":
+            request.notes.append("您的账号没有所属部门，以下是全县的情况。")
         answer, turn = self._dispatch(request)
         self._conversations.remember(conversation_id, turn)
         if self._rephraser is not None and answer.kind in _REPHRASED:
@@ -230,13 +247,15 @@ class AnswerService:
             self._cache.put(key, answer, turn)
         return answer
 
-    def _cache_key(self, question: str, audience: Audience) -> Hashable | None:
+    def _cache_key(
+        self, question: str, audience: Audience, department: str | None
+    ) -> Hashable | None:
         """What a first question's answer depends on (see ``assistant.answer_cache``)."""
         try:
             generation, version = self._searcher.generation(), self._registry.version()
         except (DatabaseUnavailable, IndexNotReady, IndexUnavailable):
             return None  # answered without the cache, from what is there
-        return question, audience, generation, version, self._registry.today()
+        return question, audience, department, generation, version, self._registry.today()
 
     # -- routing to composers ------------------------------------------------------------------
     def _dispatch(self, r: _Request) -> tuple[Answer, Turn]:
@@ -439,13 +458,20 @@ class AnswerService:
         today = self._registry.today()
         horizon, label = _horizon(r.question, today)
         items = self._registry.due(within_days=(horizon - today).days)
+        whose = ""
         if r.route.departments:
             wanted = set(r.route.departments)
             items = [i for i in items if wanted & {*i.lead_departments, *i.co_departments}]
+            whose = "、".join(r.route.departments)
+        what = "到期或逾期未完成的里程碑"
+        if _ONLY_OVERDUE.search(r.question) and not _ALSO_DUE.search(r.question):
+            items = [i for i in items if i.days_left < 0]  # overdue means overdue
+            label, what = "", "逾期未完成的里程碑"
+        lead = [*r.notes, f"{whose}{label}{what}"]
         if not items:
-            text = f"{label}没有到期或逾期未完成的里程碑。"
+            text = "\n".join([*r.notes, f"{whose}{label}没有{what}。"])
             return Answer(answer=text, citations=[], kind="due"), r.turn("due")
-        lines = [f"{label}到期或逾期未完成的里程碑有{chinese_count(len(items))}个："]
+        lines = [*lead[:-1], f"{lead[-1]}有{chinese_count(len(items))}个："]
         citations = []
         for item in items:
             state = "已逾期" if item.days_left < 0 else "待完成"
@@ -728,6 +754,7 @@ class _Request:
     previous: Turn | None
     in_domain: bool
     warnings: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # said before the answer
 
     @property
     def search_query(self) -> str:

@@ -98,7 +98,12 @@ def parse_report(args: Sequence[str]) -> Report | None:
 def ask(services: Services, question: str, *, chat_id: str, conversation_id: str) -> Answer:
     """The answer for the chat's audience: officials if it is bound, the public otherwise."""
     chat = services.chats.chat(chat_id)
-    return services.answers.ask(question, audience=audience(chat), conversation_id=conversation_id)
+    return services.answers.ask(
+        question,
+        audience=audience(chat),
+        conversation_id=conversation_id,
+        department=chat.department if chat else None,  # "我们局": the department it is bound to
+    )
 
 
 def run(name: str, call: Invocation) -> list[Line]:

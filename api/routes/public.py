@@ -65,7 +65,10 @@ def _ask(body: AskRequest, account: Account | None, services: ServicesDep) -> An
     owner = f"user{account.id}" if account else "public"
     conversation = f"{owner}:{body.conversation_id}" if body.conversation_id else None
     answer = services.answers.ask(
-        body.question, audience=body.audience, conversation_id=conversation
+        body.question,
+        audience=body.audience,
+        conversation_id=conversation,
+        department=account.department if account else None,  # "我们局"
     )
     return answer.model_copy(update={"conversation_id": body.conversation_id})
 

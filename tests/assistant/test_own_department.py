@@ -1,0 +1,71 @@
+"""Officials' due questions: "我们局" is the asker's own department (the account's, or the one
+its chat is bound to), and "逾期" lists only what is overdue."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from api.app import create_app
+from assistant.services import Services
+from tests.api.conftest import PASSWORD, make_user
+from tests.conftest import fixed_services, make_settings
+from tests.registry.conftest import sync_plan
+
+OFFICE = "专班办公室"
+
+
+@pytest.fixture
+def services(tmp_path: Path, embedding_cache: Path) -> Services:
+    """The plan's ledger (on the fixed clock, 2026-09-15) with three milestones: 县林业局's
+    overdue and due soon, and one of a task that does not name it, overdue."""
+    built = fixed_services(make_settings(tmp_path / "data", embedding_cache))
+    registry = built.registry
+    sync_plan(registry)
+    forest = next(t for t in registry.tasks(department="县林业局") if t.clause == "二、（一）4.")
+    water = next(
+        t for t in registry.tasks() if t.clause == "二、（二）2."
+    )  # 县水利局's, not 林业局's
+    assert "县林业局" not in (*water.lead_departments, *water.co_departments)
+    for task, due, what in (
+        (forest, dt.date(2026, 9, 1), "完成碳汇摸底"),
+        (forest, dt.date(2026, 9, 25), "完成造林选址"),
+        (water, dt.date(2026, 9, 2), "完成河湖水质评估"),
+    ):
+        registry.add_milestone(task.id, due=due, description=what, actor=OFFICE)
+    return built
+
+
+def test_our_bureau_is_the_askers_and_overdue_means_overdue(services: Services) -> None:
+    answers = services.answers
+    ours = answers.ask("我们局有哪些逾期的？", audience="official", department="县林业局")
+    assert ours.kind == "due"
+    assert ours.answer.startswith("县林业局逾期未完成的里程碑有一个：")
+    assert "完成碳汇摸底" in ours.answer
+    assert "完成造林选址" not in ours.answer  # due soon, not overdue
+    assert "完成河湖水质评估" not in ours.answer  # another department's
+    both = answers.ask(
+        "本单位有哪些任务快到期或已逾期？", audience="official", department="县林业局"
+    )
+    assert "完成碳汇摸底" in both.answer and "完成造林选址" in both.answer
+    # an office account has no bureau of its own: it is told, and sees the county
+    office = answers.ask("我们局有哪些逾期的？", audience="official")
+    assert office.answer.startswith("您的账号没有所属部门，以下是全县的情况。")
+    assert "完成碳汇摸底" in office.answer and "完成河湖水质评估" in office.answer
+    # never to the public
+    public = answers.ask("我们局有哪些逾期的？", audience="public", department="县林业局")
+    assert "完成碳汇摸底" not in public.answer
+
+
+def test_the_web_chat_knows_the_logged_in_department(services: Services) -> None:
+    forestry = make_user(services, "department", "县林业局")
+    with TestClient(create_app(services, session_secret="own")) as client:
+        client.post("/login", data={"username": forestry, "password": PASSWORD})
+        answer = client.post(
+            "/api/ask", json={"question": "我局有哪些逾期的", "audience": "official"}
+        ).json()
+    assert "完成碳汇摸底" in answer["answer"]
+    assert "完成河湖水质评估" not in answer["answer"]
