@@ -6,21 +6,7 @@
   const fields = form.elements;
   const error = form.querySelector(".form-error");
 
-  async function call(method, url, body) {
-    let response;
-    try {
-      response = await fetch(url, {
-        method,
-        headers: body === undefined ? {} : { "Content-Type": "application/json" },
-        body: body === undefined ? undefined : JSON.stringify(body),
-      });
-    } catch {
-      throw new Error("无法连接服务器，请检查网络后重试。");
-    }
-    const data = await response.json().catch(() => ({}));
-    if (!response.ok) throw new Error(data.error || "操作失败，请稍后再试。");
-    return data;
-  }
+  const call = window.callApi;
 
   async function refresh() {
     const response = await fetch("/channels");

@@ -1,16 +1,7 @@
 // The dashboard's forms and buttons: milestones (the office adds, edits, completes, deletes),
 // progress reports (filed, accepted or returned), 办结; the cards' 上位依据.
 (function () {
-  async function send(method, url, body) {
-    const response = await fetch(url, {
-      method,
-      headers: { "Content-Type": "application/json" },
-      body: body ? JSON.stringify(body) : undefined,
-    });
-    const data = await response.json().catch(() => ({}));
-    if (!response.ok) throw new Error(data.error || "操作失败，请稍后再试。");
-    return data;
-  }
+  const send = window.callApi;
 
   // forms (data-form) and buttons (data-action, with data-confirm when they ask first): the
   // request for the data-id (a task, milestone or report), and what the page says after it

@@ -1,22 +1,7 @@
 // 文件入库: the upload form (a manifest entry fills the fields; reading a scan can take
 // minutes) and the review of a draft (correct, split, merge, exclude; publish or discard).
 (function () {
-  async function call(method, url, body) {
-    let response;
-    try {
-      response = await fetch(url, {
-        method,
-        headers: body === undefined ? {} : { "Content-Type": "application/json" },
-        body: body === undefined ? undefined : JSON.stringify(body),
-      });
-    } catch {
-      throw new Error("无法连接服务器，请检查网络后重试。");
-    }
-    if (response.status === 204) return {};
-    const data = await response.json().catch(() => ({}));
-    if (!response.ok) throw new Error(data.error || "操作失败，请稍后再试。");
-    return data;
-  }
+  const call = window.callApi;
 
   function show(element, message) {
     element.textContent = message;

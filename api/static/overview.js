@@ -68,13 +68,7 @@
     if (!confirm(asked)) return;
     button.disabled = true;
     try {
-      const response = await fetch("/api/urge", {
-        method: "POST",
-        headers: { "Content-Type": "application/json" },
-        body: JSON.stringify(department ? { department } : {}),
-      });
-      const result = await response.json().catch(() => ({}));
-      if (!response.ok) throw new Error(result.error || "催办失败，请稍后再试。");
+      const result = await window.callApi("POST", "/api/urge", department ? { department } : {});
       const lines = [`已催办 ${result.departments.length} 个单位，共排队发送 ${result.queued} 条消息。`];
       for (const d of result.departments) {
         if (d.chats) lines.push(`${d.department}：${d.tasks} 项任务，发往 ${d.chats} 个群聊。`);
