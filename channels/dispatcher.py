@@ -113,8 +113,10 @@ class ChannelDispatcher:
             return
         try:
             channel = self._channels.channel(channel_id)
-            if channel.muted:
-                raise ChannelError("渠道已被专班办公室删除")
+            if channel.muted:  # the office removed it: nothing to tell the office
+                self._outbox.mark_failed(item.id, error="渠道已被专班办公室删除")
+                report.failed += 1
+                return
             sender = self._senders[channel.kind]
             destination = self._channels.destination(channel_id)
             parts = sender.parts(Outgoing(item.text, item.link, item.dedupe_key), destination)

@@ -17,10 +17,15 @@ from assistant.reminders import ReminderPlanner
 from assistant.search import SearchService
 from assistant.services import Services
 from assistant.settings import Settings
-from assistant.supervision import SupervisionService
 from assistant.texts import Texts, build_texts
 from channels.senders import build_senders, send_test
-from policyqa.storage import build_channels, build_engine, build_registry, shanghai_now
+from policyqa.storage import (
+    build_channels,
+    build_engine,
+    build_registry,
+    build_supervision,
+    shanghai_now,
+)
 from registry.accounts import AccountService
 from registry.channels import ChannelService
 from registry.chats import ChatService
@@ -195,12 +200,5 @@ def build_services(settings: Settings, *, clock: Clock = shanghai_now) -> Servic
         reminders=build_reminders(
             settings, registry, chats, outbox, clock=clock, channels=channels
         ),
-        supervision=SupervisionService(
-            registry=registry,
-            chats=chats,
-            outbox=outbox,
-            clock=clock,
-            channels=channels,
-            public_url=settings.public_url,
-        ),
+        supervision=build_supervision(settings, registry, engine, clock=clock),
     )

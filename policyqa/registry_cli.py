@@ -14,13 +14,11 @@ import typer
 
 from assistant.settings import Settings
 from assistant.supervision import SupervisionService
-from policyqa.storage import build_engine, build_registry, shanghai_now
+from policyqa.storage import build_engine, build_registry, build_supervision, shanghai_now
 from registry.accounts import AccountService
 from registry.bulletin import write_bulletin_docx, write_bulletin_xlsx
-from registry.chats import ChatService
 from registry.export import write_csv, write_xlsx
 from registry.models import STATUSES
-from registry.outbox import Outbox
 from registry.service import Registry, RegistryError
 from registry.supervision import TASK_STATUSES
 from registry.views import DeadlineView, DueItem, TargetView, TaskView
@@ -297,12 +295,7 @@ def progress_add(
 def _supervision() -> SupervisionService:
     settings = Settings()
     engine = build_engine(settings)
-    return SupervisionService(
-        registry=build_registry(settings, engine=engine),
-        chats=ChatService(engine, clock=shanghai_now),
-        outbox=Outbox(engine, clock=shanghai_now),
-        clock=shanghai_now,
-    )
+    return build_supervision(settings, build_registry(settings, engine=engine), engine)
 
 
 @progress_app.command("review")

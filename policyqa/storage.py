@@ -12,8 +12,11 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Engine
 
 from assistant.settings import Settings
+from assistant.supervision import SupervisionService
 from registry.channels import ChannelService
+from registry.chats import ChatService
 from registry.db import database_url, make_engine, migrate_when_reachable
+from registry.outbox import Outbox
 from registry.secrets import SecretBox
 from registry.service import Clock, Registry
 from registry.supervision import Rules
@@ -52,4 +55,18 @@ def build_channels(
     """The push channels, their secrets sealed with the deployment's key (see SECURITY.md)."""
     return ChannelService(
         engine, clock=clock, box=SecretBox.from_settings(settings.secret_key, settings.data_dir)
+    )
+
+
+def build_supervision(
+    settings: Settings, registry: Registry, engine: Engine, *, clock: Clock = shanghai_now
+) -> SupervisionService:
+    """督办 (overview, review, 催办): its messages go to every chat and channel bound."""
+    return SupervisionService(
+        registry=registry,
+        chats=ChatService(engine, clock=clock),
+        outbox=Outbox(engine, clock=clock),
+        clock=clock,
+        channels=build_channels(settings, engine, clock=clock),
+        public_url=settings.public_url,
     )

@@ -104,19 +104,48 @@ def in_section(task: TaskView, section: str) -> bool:
     return not section or task.clause.startswith(section)
 
 
+def sections(tasks: Iterable[TaskView]) -> list[tuple[str, str]]:
+    """The sections the tasks fall in, for a filter: (clause prefix "二、（一）", its heading)."""
+    return sorted(
+        {
+            (t.clause[: t.clause.index("）") + 1], t.heading.split(" > ")[1])
+            for t in tasks
+            if "）" in t.clause and " > " in t.heading
+        }
+    )
+
+
+def last_reports(tasks: Iterable[TaskView], day: dt.date) -> dict[str, dt.date]:
+    """Each department's newest report by ``day`` on any of the tasks (returned ones not
+    counted)."""
+    last: dict[str, dt.date] = {}
+    for task in tasks:
+        for p in task.progress:
+            if p.review != RETURNED and p.reported_on <= day:
+                last[p.department] = max(last.get(p.department, p.reported_on), p.reported_on)
+    return last
+
+
 # -- the overview ----------------------------------------------------------------------------
 @dataclass(frozen=True)
 class DepartmentLoad:
     name: str
     tasks: int
-    open: int  # not 已完成
     due_soon: int  # 临期
     overdue: int  # 逾期
-    done: int
     unreported: int  # open tasks with no report for M days
     last_report: dt.date | None  # its newest report on any task (returned ones not counted)
     oldest_overdue: dt.date | None  # the earliest due day of its overdue milestones
     overdue_days: int  # since that day
+    statuses: tuple[tuple[str, int], ...]  # its tasks by their (most urgent) status
+
+    @property
+    def done(self) -> int:
+        return dict(self.statuses)[DONE]
+
+    @property
+    def open(self) -> int:
+        return self.tasks - self.done
 
 
 @dataclass(frozen=True)
@@ -143,17 +172,14 @@ def overview(tasks: Sequence[TaskView], today: dt.date, rules: Rules) -> Overvie
     """Today's overview, from the statuses the views carry (judged today by the registry)."""
     totals = Counter(t.status for t in tasks)
     loads: dict[str, Counter[str]] = defaultdict(Counter)
-    last: dict[str, dt.date] = {}
+    last = last_reports(tasks, today)
     oldest: dict[str, dt.date] = {}
     for task in tasks:
-        for p in task.progress:
-            if p.review != RETURNED:
-                last[p.department] = max(last.get(p.department, p.reported_on), p.reported_on)
         late = min((m.due for m in task.milestones if m.status == "逾期"), default=None)
         for name in responsible(task):
             load = loads[name]
             load["tasks"] += 1
-            load["done" if task.status == DONE else "open"] += 1
+            load[task.status] += 1
             load["due_soon"] += "临期" in task.flags
             load["overdue"] += "逾期" in task.flags
             load["unreported"] += "未报送" in task.flags
@@ -163,14 +189,13 @@ def overview(tasks: Sequence[TaskView], today: dt.date, rules: Rules) -> Overvie
         DepartmentLoad(
             name=name,
             tasks=c["tasks"],
-            open=c["open"],
             due_soon=c["due_soon"],
             overdue=c["overdue"],
-            done=c["done"],
             unreported=c["unreported"],
             last_report=last.get(name),
             oldest_overdue=oldest.get(name),
             overdue_days=(today - oldest[name]).days if name in oldest else 0,
+            statuses=tuple((s, c[s]) for s in TASK_STATUSES),
         )
         for name, c in loads.items()
     )
@@ -297,9 +322,10 @@ def bulletin(
 ) -> Bulletin:
     """The 督办通报 of ``month`` judged on ``day`` (the month's end, or today within it)."""
     statuses = {t.id: task_status(t, day) for t in tasks}
+    found = {t.id: flags(t, day) for t in tasks}
     by_department: dict[str, list[BulletinRow]] = defaultdict(list)
     for task in tasks:
-        if not {"逾期", "临期"} & set(flags(task, day)):
+        if not {"逾期", "临期"} & set(found[task.id]):
             continue
         late = [
             m
@@ -309,15 +335,10 @@ def bulletin(
         row = _row(task, late[0] if late else None, statuses[task.id], day)
         for name in responsible(task):
             by_department[name].append(row)
-    unreported: dict[str, int] = Counter()
-    last: dict[str, dt.date] = {}
-    for task in tasks:
-        for p in task.progress:
-            if p.review != RETURNED and p.reported_on <= day.today:
-                last[p.department] = max(last.get(p.department, p.reported_on), p.reported_on)
-        if "未报送" in flags(task, day):
-            for name in responsible(task):
-                unreported[name] += 1
+    unreported: dict[str, int] = Counter(
+        name for t in tasks if "未报送" in found[t.id] for name in responsible(t)
+    )
+    last = last_reports(tasks, day.today)
     horizon = _next_month(_next_month(_month_start(day.today)))
     upcoming = sorted(
         (

@@ -2,21 +2,17 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from api.auth import MaybeAccount, ServicesDep
-from registry.supervision import TASK_STATUSES, DepartmentLoad, Overview, in_section, responsible
+from api.routes.pages import STATUS_CLASSES
+from registry.supervision import DepartmentLoad, Overview, sections
 
 router = APIRouter(include_in_schema=False)
 
-# CSS names of the statuses (overview.css gives each its colour)
-STATUS_KEYS = dict(
-    zip(TASK_STATUSES, ("overdue", "soon", "unreported", "unset", "ok", "done"), strict=True)
-)
 # on the timeline's badges, next to the count (never the colour alone)
 SHORT = {"逾期": "逾", "临期": "临", "正常": "正", "已完成": "完"}
 # the per-department bars: open tasks by the most urgent state, then the closed ones
@@ -49,18 +45,10 @@ def overview_page(
     documents = [d for d in services.registry.documents() if d.tasks]
     if document not in {d.id for d in documents}:
         document = ""
-    every = supervision.tasks(document=document or None)
-    sections = sorted(
-        {
-            (t.clause[: t.clause.index("）") + 1], t.heading.split(" > ")[1])
-            for t in every
-            if "）" in t.clause and " > " in t.heading
-        }
-    )
-    if section not in {prefix for prefix, _ in sections}:
+    named = sections(supervision.tasks(document=document or None))
+    if section not in {prefix for prefix, _ in named}:
         section = ""
     found = supervision.overview(document=document or None, section=section)
-    tasks = [t for t in every if in_section(t, section)]
     return templates.TemplateResponse(
         request,
         "overview.html",
@@ -68,41 +56,37 @@ def overview_page(
             **context,
             "ov": found,
             "documents": documents,
-            "sections": sections,
+            "sections": named,
             "filters": {"document": document, "section": section},
-            "keys": STATUS_KEYS,
+            "keys": STATUS_CLASSES,
             "short": SHORT,
             "freshness": _by_freshness(found),
-            "chart": _chart_data(
-                found, Counter((name, t.status) for t in tasks for name in responsible(t))
-            ),
+            "chart": _chart_data(found),
         },
     )
 
 
 def _by_freshness(found: Overview) -> list[tuple[DepartmentLoad, int | None, bool]]:
-    """Departments, the longest without a report first: (load, days since, overdue to report)."""
+    """Departments, the longest without a report first: (load, days since, has 未报送 tasks)."""
     rows = []
     for load in found.departments:
         days = (found.today - load.last_report).days if load.last_report else None
-        late = load.open > 0 and (days is None or days >= found.rules.report_stale_days)
-        rows.append((load, days, late))
+        rows.append((load, days, load.unreported > 0))
     return sorted(rows, key=lambda row: (row[1] is not None, -(row[1] or 0), row[0].name))
 
 
-def _chart_data(found: Overview, statuses: Counter[tuple[str, str]]) -> dict[str, object]:
-    names = [d.name for d in found.departments]
+def _chart_data(found: Overview) -> dict[str, object]:
     return {
         "totals": [
-            {"label": status, "key": STATUS_KEYS[status], "count": count}
+            {"label": status, "key": STATUS_CLASSES[status], "count": count}
             for status, count in found.totals
         ],
-        "departments": names,
+        "departments": [d.name for d in found.departments],
         "stacks": [
             {
                 "label": label,
                 "key": key,
-                "data": [sum(statuses[name, s] for s in members) for name in names],
+                "data": [sum(dict(d.statuses)[s] for s in members) for d in found.departments],
             }
             for label, key, members in STACKS
         ],

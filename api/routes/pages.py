@@ -14,7 +14,7 @@ from registry.accounts import Account
 from registry.deadlines import KINDS as DEADLINE_KINDS
 from registry.models import STATUSES
 from registry.service import RegistryError
-from registry.supervision import TASK_STATUSES, in_section, responsible
+from registry.supervision import TASK_STATUSES, in_section, responsible, sections
 from registry.views import ProgressView, TaskView
 from retrieval.loaders import SUPPORTED_SUFFIXES
 from retrieval.sources import LEVELS
@@ -126,13 +126,6 @@ def dashboard(
         ((m, t) for t in tasks for m in t.milestones),
         key=lambda pair: (pair[0].due, pair[1].clause),
     )
-    sections = sorted(
-        {
-            (t.clause[: t.clause.index("）") + 1], t.heading.split(" > ")[1])
-            for t in every
-            if "）" in t.clause and " > " in t.heading
-        }
-    )
     return _render(
         request,
         "dashboard.html",
@@ -151,7 +144,7 @@ def dashboard(
         may_report=lambda t: _may_report(account, t),
         departments=[d.name for d in registry.departments() if d.tasks],
         documents=[d for d in documents if d.tasks],
-        sections=sections,
+        sections=sections(every),
         filters={
             "department": department,
             "document": document,

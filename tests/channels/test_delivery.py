@@ -321,3 +321,26 @@ def test_a_dingtalk_stream_conversation_is_answered_not_pushed_to(world: World) 
     world.channels.add(kind="wecom", department="县林业局", url=f"{world.url}/cgi-bin/webhook/send?key={FOREST_KEY}", actor=OFFICE)  # fmt: skip
     assert world.planner.plan().queued == 1
     assert [i.chat_id for i in world.outbox.items()] == ["channel:1"]
+
+
+def test_a_removed_channel_sends_nothing_and_raises_no_alarm(world: World) -> None:
+    forest = world.channels.add(kind="wecom", department="县林业局", url=f"{world.url}/cgi-bin/webhook/send?key={FOREST_KEY}", actor=OFFICE)  # fmt: skip
+    world.channels.add(kind="email", department=None, office=True, addresses=["zb@xy.gov.cn"], actor=OFFICE)  # fmt: skip
+    world.outbox.enqueue(
+        [
+            NewMessage(
+                dedupe_key="after-removal",
+                chat_id=f"channel:{forest.id}",
+                kind="reminder",
+                text="【到期提醒】还有 7 天到期",
+                not_before=world.clock.now,
+                channel_id=forest.id,
+            )
+        ]
+    )
+    world.channels.remove(forest.id, actor=OFFICE)
+    world.dispatch()
+    world.dispatch()
+    [failed] = world.outbox.items(statuses=("failed",))
+    assert failed.last_error == "渠道已被专班办公室删除"
+    assert FOREST_KEY not in world.robots.accepted and world.mailbox.messages == []
