@@ -3,6 +3,9 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 PIP    := $(BIN)/pip install --quiet --constraint constraints.txt
+# where `make run` listens: `make run PORT=8080`, or `HOST=0.0.0.0` to be reached from the network
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
 
 .PHONY: run test test-dates lint bench bench-quick ingest clean
 
@@ -19,7 +22,7 @@ $(VENV)/.test-deps: $(BIN)/python pyproject.toml constraints.txt
 
 run: $(VENV)/.run-deps
 	$(BIN)/policyqa ingest
-	$(BIN)/policyqa serve --host 127.0.0.1 --port 8000
+	$(BIN)/policyqa serve --host $(HOST) --port $(PORT)
 
 ingest: $(VENV)/.run-deps
 	$(BIN)/policyqa ingest

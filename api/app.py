@@ -6,16 +6,19 @@ from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from starlette.middleware.sessions import SessionMiddleware
 
-from api import errors
-from api.auth import RateLimits
+from api import edge, errors
+from api.auth import SESSION_COOKIE, RateLimits
+from api.csrf import origin_of, same_origin
 from api.routes import (
+    accounts,
     channel_pages,
     channels,
+    docs,
     intake,
     ledger,
     overview,
@@ -37,24 +40,36 @@ def create_app(
     session_secret: str,
     public_rate_limit: str = "30/minute",
     login_rate_limit: str = "5/minute",
+    account_rate_limit: str = "120/minute",
     streaming: bool = False,
     secure_cookies: bool = False,
 ) -> FastAPI:
     """``streaming``: the chat pages use server-sent events (when an LLM is configured).
     ``secure_cookies``: the session cookie is only sent over HTTPS (deployed behind TLS)."""
-    app = FastAPI(title="双碳政策助手 API", version="0.1.0", lifespan=lifespan)
+    app = FastAPI(
+        title="双碳政策助手 API",
+        version="0.1.0",
+        lifespan=lifespan,
+        docs_url=None,  # our own /docs: Swagger UI from /static, no CDN
+        redoc_url=None,
+        dependencies=[Depends(same_origin)],  # CSRF: see api/csrf.py
+    )
     app.state.services = services
-    app.state.limits = RateLimits(public=public_rate_limit, login=login_rate_limit)
+    app.state.limits = RateLimits(
+        public=public_rate_limit, login=login_rate_limit, account=account_rate_limit
+    )
+    app.state.public_origin = origin_of(services.settings.public_url or "")
     app.state.templates = Jinja2Templates(directory=HERE / "templates")
     app.state.templates.env.globals["streaming"] = streaming
     app.state.templates.env.globals["texts"] = services.texts
     app.add_middleware(
         SessionMiddleware,
         secret_key=session_secret,
-        session_cookie="policyqa_session",
+        session_cookie=SESSION_COOKIE,
         same_site="lax",
         https_only=secure_cookies,
-        max_age=8 * 3600,
+        # the login's absolute end; it is kept, and ended, on the server (registry/sessions.py)
+        max_age=int(services.accounts.lifetimes.session_absolute.total_seconds()),
     )
     errors.install(app)
     app.include_router(public.router)
@@ -64,6 +79,9 @@ def create_app(
     app.include_router(channels.router)
     app.include_router(overview.router)
     app.include_router(channel_pages.router)
+    app.include_router(accounts.router)
     app.include_router(pages.router)
+    app.include_router(docs.router)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    edge.install(app, services.settings)  # last: the outermost middleware
     return app

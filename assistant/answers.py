@@ -19,8 +19,8 @@ from assistant.answer_cache import AnswerCache
 from assistant.basis import BasisFinder
 from assistant.conversation import ConversationStore, Turn
 from assistant.llm import Rephraser
-from assistant.models import Answer, Audience, Citation, Kind
-from assistant.routing import Levels, Route, is_follow_up, route
+from assistant.models import Answer, Audience, Citation, Kind, where_cited
+from assistant.routing import ORDINAL, THESE, Levels, Route, continues, is_follow_up, route
 from assistant.texts import Texts
 from registry.db import DatabaseUnavailable
 from registry.service import Registry
@@ -35,7 +35,7 @@ from retrieval.search import (
     SearchHit,
     SearchResults,
 )
-from retrieval.text import split_sentences
+from retrieval.text import normalize, split_sentences
 from retrieval.tokenizer import Tokenizer
 
 logger = logging.getLogger(__name__)
@@ -63,14 +63,42 @@ _ASKS_DUTY = re.compile(r"什么要求|何要求|哪些要求|义务|怎么规�
 _OFFENCE_END = re.compile(r"[，,](?:由|处)")
 # the asker's own unit: a department account or a chat bound to one
 _OWN = re.compile(r"我们局|我局|本局|本单位|我们单位|我单位|我们部门|本部门|我们这边|我们的任务")
+_PROGRESS_ASKED = re.compile(r"进展|进度|报|完成了没|干完|做完|完成情况|落实情况|推进")
+_NOT_YET = re.compile(
+    r"谁还没报|谁没报|哪些单位.{0,4}没报|哪些部门.{0,4}没报|哪家.{0,4}没报|还有谁没"
+)
+# a subsidy asked of ("有补贴吗"), not whom to ask about it ("补贴该问哪个部门")
+_ASKS_SUBSIDY = re.compile(
+    r"有(?:没有)?(?:补贴|补助)|(?:补贴|补助)(?:吗|多少|标准|怎么算|有没有|没有)|补多少|能补"
+)
+_MONEY = re.compile(r"\d+(?:\.\d+)?\s*(?:元|万元|亿元)|[一二三四五六七八九十百千万]+元")
+# whom to ask or where to go, and the parts of a text that say it
+_ASKS_WHOM = re.compile(
+    r"找谁|问谁|问哪|哪个部门|咨询|手续|办理|去哪|哪去|送哪|放哪|往哪|哪个桶|交给谁|哪里办|申请"
+)
+_NAMES_WHOM = re.compile(r"咨询|请问|请以|申请|找|物业|网点|交给|投|反映|举报|联系")
+# the classes of a thing ("垃圾要分哪几类") and a part naming them ("分为四大类")
+_ASKS_CLASSES = re.compile(r"哪几类|几类|哪几种|几种|分哪")
+_CLASSES = re.compile(r"[两二三四五六七八九十几]大?[类种]")
+# what a kind includes ("有害垃圾都包括啥") and a part listing its items ("废电池、废灯管…等")
+_ASKS_ITEMS = re.compile(r"包括|都有啥|都有什么|有哪些东西|算不算")
+_ITEMS = re.compile(r"(?:[^、，。：；]{1,8}、){2,}[^、，。：；]{1,8}等")
+_SHORT_PART = 40
+_ASKING = re.compile(r"罚|多少|几|谁|管|哪")
+_ELLIPTIC = 12
 _ONLY_OVERDUE = re.compile(r"逾期|超期|过期|拖期|延期")
 _ALSO_DUE = re.compile(r"到期|将要|即将|快要|临期")
-_ASKS_PENALTY = re.compile(r"罚|处分|后果|拘留|怎么处理|如何处理")
-_AMOUNT = re.compile(r"[\d一二三四五六七八九十百千万]+(?:万|千)?元|拘留|倍以上|按日连续处罚")
+_ASKS_PENALTY = re.compile(r"罚|处分|后果|拘留|怎么处理|如何处理|会怎样|会怎么样")
+_AMOUNT_WORDS = r"[\d一二三四五六七八九十百千万]+(?:万|千)?元|拘留|倍以上|按日连续处罚"
+_AMOUNT = re.compile(_AMOUNT_WORDS)
+# what happens to an offence: a fine, detention, criminal liability
+_CONSEQUENCE = re.compile(rf"{_AMOUNT_WORDS}|刑事责任|吊销")
 _CLEARLY_CLOSER = 0.025
+# the parts of a quote a direct answer is made of: sentences, clauses, the pieces joined with "……"
+_PARTS = re.compile(r"(?<=[。！？；])|……")
 _QUANTITY = re.compile(r"多少|几个|几家|几座|规模|多大|数量")
 _WHEN = re.compile(r"哪年|哪一年|什么时候|何时|截止|期限|时限|几年|完成")
-_CURRENT = re.compile(r"现在|现有|目前|已有|已经|当前")
+_CURRENT = re.compile(r"现在|现有|目前|已有|已经|当前|有多少|有几")
 # words of a target question that name no metric
 _NOT_METRIC = frozenset(
     [
@@ -212,10 +240,11 @@ class AnswerService:
             self._conversations.remember(conversation_id, turn)
             return answer.model_copy(update={"conversation_id": conversation_id})
         mentions = self._tokenizer.mentions(question)
-        own = bool(_OWN.search(question))
+        own = _OWN.search(question)
         departments = list(dict.fromkeys(name for _, name in mentions))
         if own and department:
             departments.append(department)
+            mentions.append((own.group(), department))
         in_domain = bool(departments or self._tokenizer.domain_terms(question))
         decided = route(
             question,
@@ -224,9 +253,22 @@ class AnswerService:
             aliases_in_question=[surface for surface, _ in mentions],
             in_domain=in_domain,
             previous=previous.kind if previous else None,
-            follow_up=is_follow_up(question, self._tokenizer.tokens(question)),
+            # a short question naming nothing of the domain ("烧了罚多少钱？") asks on about
+            # the conversation's topic
+            follow_up=is_follow_up(question, self._tokenizer.tokens(question))
+            or (len(normalize(question)) <= _ELLIPTIC and not self._topic_terms(question)),
             place=self._texts.county_words,
             scope=self._levels().scope.of(question),
+            continues=continues(question),
+        )
+        # why this route, for the logs: what the question named and what it took from before
+        logger.info(
+            "route %s: departments=%s follow_up=%s previous=%s in_domain=%s",
+            decided.kind,
+            ",".join(decided.departments) or "-",
+            decided.follow_up,
+            previous.kind if previous else "-",
+            in_domain,
         )
         request = _Request(question, audience, decided, previous, in_domain)
         if own and not department and audience == "official":
@@ -247,6 +289,10 @@ class AnswerService:
             self._cache.put(key, answer, turn)
         return answer
 
+    def _topic_terms(self, question: str) -> list[str]:
+        """The domain words a question names that are a topic, not what it asks ("罚多少")."""
+        return [w for w in self._tokenizer.domain_terms(question) if not _ASKING.search(w)]
+
     def _cache_key(
         self, question: str, audience: Audience, department: str | None
     ) -> Hashable | None:
@@ -263,8 +309,11 @@ class AnswerService:
         if kind == "out_of_scope":
             return Answer(answer=self._texts.out_of_scope, citations=[], kind=kind), r.turn(kind)
         if kind == "restricted":
-            text = "到期事项属于专班内部工作信息，公众渠道不提供；工作人员请登录后查询。"
+            what = "各单位的工作推进情况" if _PROGRESS_ASKED.search(r.question) else "到期事项"
+            text = f"{what}属于专班内部工作信息，公众渠道不提供；工作人员请登录后查询。"
             return Answer(answer=text, citations=[], kind=kind), r.turn(kind)
+        if kind == "progress":
+            return self._progress(r)
         if kind == "taskforce":
             return self._taskforce(r)
         if kind == "due":
@@ -282,7 +331,15 @@ class AnswerService:
             answered = self._targets(r, tasks) if tasks else None
             if answered:
                 return answered
-            hits = [h for h in self._search(r, k=5) if self._asks_what_the_text_says(r, h)]
+            searched = self._search(r, k=5)
+            hits = [h for h in searched if self._asks_what_the_text_says(r, h)]
+            # no figure, but a passage that answers: "空调开多少度最省电" (the guide's advice),
+            # "省考断面水质要达到啥要求" (a rule); never for a sum or a count the texts do not give
+            money = _UNIT_ASKED["money"][0].search(r.question)
+            count = r.audience == "official" and _QUANTITY.search(r.question)
+            if not hits and not money and not count and any(map(self._gate.passes, searched)):
+                kind: Kind = "green_living" if r.audience == "public" else "target"
+                return self._passages(replace(r, route=replace(r.route, kind=kind)))
             if not hits:
                 return self._not_covered(r)
             if ruled := self._target_rule(r, hits[0]):
@@ -294,18 +351,22 @@ class AnswerService:
         tasks = self._registry.tasks(department=department)
         force = self._registry.taskforce()
         lines, citations = [], []
-        leads = sum(1 for t in tasks if t.role_of(department) == "牵头")
-        if tasks:
+        by_document: dict[str, list[TaskView]] = {}
+        for task in tasks:
+            by_document.setdefault(task.document, []).append(task)
+        n = 0
+        for document, own in by_document.items():  # each task under its own document's title
+            leads = sum(1 for t in own if t.role_of(department) == "牵头")
             lines.append(
-                f"{department}在《{tasks[0].document}》中承担{chinese_count(len(tasks))}项任务"
-                f"（牵头{chinese_count(leads)}项、配合{chinese_count(len(tasks) - leads)}项）："
+                f"{department}在《{document}》中承担{chinese_count(len(own))}项任务"
+                f"（牵头{chinese_count(leads)}项、配合{chinese_count(len(own) - leads)}项）："
             )
-        for n, task in enumerate(tasks):
-            summary = self._summary(task, department)
-            lines.append(
-                f"{_BULLETS[n % len(_BULLETS)]} {task.clause}{task.title}（{task.role_of(department)}）：{summary}"
-            )
-            citations.append(self._task_citation(task, summary))
+            for task in own:
+                lines.append(
+                    f"{_BULLETS[n % len(_BULLETS)]} {task.clause}{task.title}（{task.role_of(department)}）"
+                )
+                citations.append(self._task_citation(task, self._summary(task, department)))
+                n += 1
         if force and force.convener.startswith(department):
             lines.append(f"{force.name}的召集人由{force.convener}担任（{force.clause}）。")
             sentence = _sentence_with(force.text, force.convener) or force.text
@@ -335,7 +396,7 @@ class AnswerService:
         else:
             who = f"没有指定牵头单位，由{co}按职责分工负责"
         quote = self._best_sentences(task.text, r.search_query, limit=1)
-        text = f"这项工作属于《{task.document}》{task.clause}“{task.title}”，{who}。\n原文：{quote}"
+        text = f"这项工作属于《{task.document}》{task.clause}“{task.title}”，{who}。"
         answer = Answer(
             answer=text, citations=[self._task_citation(task, quote)], kind="responsibility"
         )
@@ -429,9 +490,15 @@ class AnswerService:
             return None
         rule = "".join(named).strip().rstrip("；;。") + "。"
         rule = re.sub(r"^[（(][一二三四五六七八九十]+[）)][^：:]{0,20}[：:]", "", rule)
-        document, clause = hit.chunk.document, hit.chunk.clause
-        answer = f"按《{document}》{clause}：{rule}"
-        citation = Citation(document=document, clause=clause, text=rule, level=hit.chunk.level)
+        chunk = hit.chunk
+        answer = f"按{where_cited(chunk.document, chunk.clause, verified=chunk.verified)}：{rule}"
+        citation = Citation(
+            document=chunk.document,
+            clause=chunk.clause,
+            text=rule,
+            level=chunk.level,
+            verified=chunk.verified,
+        )
         return Answer(answer=answer, citations=[citation], kind="target"), r.turn("target")
 
     def _asks_what_the_text_says(self, r: _Request, hit: SearchHit) -> bool:
@@ -458,6 +525,8 @@ class AnswerService:
         today = self._registry.today()
         horizon, label = _horizon(r.question, today)
         items = self._registry.due(within_days=(horizon - today).days)
+        if r.listed and THESE.search(r.question):
+            items = [i for i in items if i.task_id in r.listed]  # of the list shown
         whose = ""
         if r.route.departments:
             wanted = set(r.route.departments)
@@ -489,6 +558,82 @@ class AnswerService:
         turn = r.turn("due", task_ids=tuple(dict.fromkeys(i.task_id for i in items)))
         return Answer(answer="\n".join(lines), citations=citations, kind="due"), turn
 
+    def _progress(self, r: _Request) -> tuple[Answer, Turn]:
+        """What the departments have reported: of the task(s) asked about, of a department's
+        tasks, or which departments have reported nothing yet. Dates and reporters as filed."""
+        tasks = self._ledger(r, self._registry.tasks, [])
+        open_tasks = [t for t in tasks if t.closure is None]
+        if _NOT_YET.search(r.question) and not r.route.departments:
+            return self._not_reported(r, open_tasks)
+        if r.route.departments:
+            wanted = set(r.route.departments)
+            asked = [t for t in tasks if wanted & {*t.lead_departments, *t.co_departments}]
+            if "牵头" in r.question:  # "环保分局牵头的那两项报了没有"
+                asked = [t for t in asked if wanted & set(t.lead_departments)]
+        else:
+            asked = self._topic_tasks(r)
+        if not asked:
+            return self._not_covered(r)
+        lines = [*r.notes]
+        whose = "、".join(r.route.departments)
+        lines.append(f"{whose}{'的' if whose else ''}任务报送情况：")
+        citations = []
+        for n, task in enumerate(asked):
+            head = f"{_BULLETS[n % len(_BULLETS)]} {task.clause}{task.title}"
+            citations.append(
+                self._task_citation(task, self._best_sentences(task.text, r.search_query, limit=1))
+            )
+            if task.closure is not None:
+                lines.append(f"{head}：已办结（{task.closure.closed_on.isoformat()}）")
+                citations.append(
+                    Citation(
+                        document=LEDGER,
+                        clause=task.clause,
+                        text=f"{task.closure.closed_on.isoformat()} 办结：{task.closure.note}",
+                    )
+                )
+                continue
+            if not task.progress:
+                lines.append(f"{head}：尚未报送进展")
+                continue
+            last = max(task.progress, key=lambda p: (p.reported_on, p.id))
+            filed = f"{last.reported_on.isoformat()} {last.department}"
+            who = f"（{last.reporter}{'，办公室代填' if last.on_behalf else ''}）"
+            lines.append(
+                f"{head}：最近一次 {filed}{who}报“{last.status}”，{last.review}；"
+                f"共报送{chinese_count(len(task.progress))}次"
+            )
+            citations.append(
+                Citation(
+                    document=LEDGER,
+                    clause=task.clause,
+                    text=f"{filed}{who}{last.status}：{last.note}［{last.review}］",
+                )
+            )
+        turn = r.turn("progress", task_ids=tuple(t.id for t in asked))
+        return Answer(answer="\n".join(lines), citations=citations, kind="progress"), turn
+
+    def _not_reported(self, r: _Request, tasks: Sequence[TaskView]) -> tuple[Answer, Turn]:
+        """The departments named by open tasks that have no report from them at all."""
+        missing: dict[str, list[TaskView]] = {}
+        for task in tasks:
+            reported = {p.department for p in task.progress}
+            for name in (*task.lead_departments, *task.co_departments):
+                if name not in reported:
+                    missing.setdefault(name, []).append(task)
+        if not missing:
+            return Answer(
+                answer="各责任单位都已报送过进展。", citations=[], kind="progress"
+            ), r.turn("progress")
+        lines = [f"尚未报送进展的单位有{chinese_count(len(missing))}个："]
+        cited: dict[int, TaskView] = {}
+        for name, own in missing.items():
+            lines.append(f"- {name}：{'、'.join(t.clause for t in own)}")
+            cited.update((t.id, t) for t in own)
+        citations = [self._task_citation(t, self._summary(t, "")) for t in cited.values()]
+        turn = r.turn("progress", task_ids=tuple(cited))
+        return Answer(answer="\n".join(lines), citations=citations, kind="progress"), turn
+
     # -- text answers ----------------------------------------------------------------------------
     def _passages(self, r: _Request) -> tuple[Answer, Turn]:
         searched = self._search(r, k=8)
@@ -505,7 +650,9 @@ class AnswerService:
         seen: dict[tuple[str, str], SearchHit] = {}
         for hit in hits:
             seen.setdefault((hit.chunk.source_id, hit.chunk.clause), hit)
-        lines, citations = [], []
+        citations: list[Citation] = []
+        passages: list[str] = []  # the passages' quotes (not the plan clauses a guide rests on)
+        sources: list[str] = []  # where the answer comes from, named once: the quotes are cited
         tasks = {(t.document, t.clause): t for t in self._ledger(r, self._registry.tasks, [])}
         # two passages; a third when a higher text joined the county's
         mixed = len({h.chunk.level == "县" for h in seen.values()}) > 1
@@ -514,17 +661,20 @@ class AnswerService:
                 (c.document, c.clause) == (hit.chunk.document, hit.chunk.clause) for c in citations
             ):
                 continue
-            quote = self._quote(hit, r.search_query)
+            quote = self._quote(hit, r.search_query, prefer=_asked(r.question))
             level = _LEVEL_NAMES.get(hit.chunk.level, "")
             # an article's "title" is only its opening words: 第一百一十九条 is the citation
             title = "" if hit.chunk.clause.endswith("条") else f"（{hit.chunk.title}）"
-            lines.append(f"根据{level}《{hit.chunk.document}》{hit.chunk.clause}{title}：{quote}")
+            where = where_cited(hit.chunk.document, hit.chunk.clause, verified=hit.chunk.verified)
+            sources.append(f"{level}{where}{title}")
+            passages.append(quote)
             citations.append(
                 Citation(
                     document=hit.chunk.document,
                     clause=hit.chunk.clause,
                     text=quote,
                     level=hit.chunk.level,
+                    verified=hit.chunk.verified,
                 )
             )
             # a guide section names the plan clause it rests on: cite that clause too
@@ -533,12 +683,72 @@ class AnswerService:
                     (c.document, c.clause) != (task.document, task.clause) for c in citations
                 ):
                     basis = self._best_sentences(task.text, r.search_query, limit=1)
-                    lines.append(f"（依据《{task.document}》{task.clause}：{basis}）")
+                    sources.append(f"《{task.document}》{task.clause}")
                     citations.append(self._task_citation(task, basis))
-        if not lines:
+        if not citations:
             return self._not_covered(r)
+        if _ASKS_SUBSIDY.search(r.question) and not any(_MONEY.search(q) for q in passages):
+            return self._unsettled(r, passages, citations)
+        direct = self._direct(r, passages)
+        text = f"{direct}\n依据：{'；'.join(sources)}"
         kind: Kind = r.route.kind if r.route.kind in ("green_living", "target") else "policy"
-        return Answer(answer="\n".join(lines), citations=citations, kind=kind), r.turn(kind)
+        if kind == "policy" and r.audience == "public":
+            kind = "green_living"
+        return Answer(answer=text, citations=citations, kind=kind), r.turn(kind)
+
+    def _direct(self, r: _Request, quotes: Sequence[str]) -> str:
+        """The words that answer, before the sources. Officials: the first passage's words as
+        quoted (its best sentences; of an article, what it requires and the matching items and
+        penalty). The public: the part of the passages shown that names what is asked (the
+        penalty, whom to ask, the classes or items of a kind: ``_asked``), else the one that
+        meets the question best; a short part is joined by the next."""
+        if r.audience == "official":
+            return quotes[0]
+        own = set(self._tokenizer.tokens(r.search_query))  # the asker's words count double
+        wanted = set(self._tokenizer.tokens(self._tokenizer.expand(r.search_query)))
+        prefer = _asked(r.question)
+        parts = [
+            (n, i, part)
+            for n, quote in enumerate(quotes)
+            for i, part in enumerate(_PARTS.split(quote.replace("\n", "")))
+            if part.strip("…；; ")
+        ]
+
+        def rank(item: tuple[int, int, str]) -> tuple[int, int, int, int]:
+            n, i, part = item
+            words = set(self._tokenizer.tokens(part))
+            overlap = len(wanted & words) + len(own & words)
+            if prefer is not None and prefer.search(part):
+                # what is asked for: the penalty closest to what is asked about; whom to ask,
+                # from the first passage naming someone
+                if prefer is _CONSEQUENCE:
+                    return (0, -overlap, n, i)
+                return (0, n, -overlap, i)
+            return (1, -overlap, n, i)
+
+        ranked = sorted(parts, key=rank)
+        # a short part ("但规矩很严。") says too little alone: the next best joins it
+        best = ranked[:1] if len(ranked[0][2]) >= _SHORT_PART else ranked[:2]
+        words = "".join(part.strip("…") for _, _, part in sorted(best))
+        words = words.strip().rstrip("；;，,：:")
+        return words if words.endswith(("。", "！", "？")) else f"{words}。"
+
+    def _unsettled(
+        self, r: _Request, passages: Sequence[str], citations: list[Citation]
+    ) -> tuple[Answer, Turn]:
+        """A subsidy the texts speak of but set no amount for: what is known, what is not, and
+        whom to ask."""
+        known = self._direct(r, passages)
+        text = f"现有文件没有写明补贴的标准和金额。文件中有关的内容是：{known}"
+        force = self._ledger(r, self._registry.taskforce, None)
+        if force is not None:
+            office = _sentence_with(force.text, "办公室") or force.text
+            text += f"\n具体政策请以有关部门的最新公告为准，也可以咨询县“双碳”工作专班办公室（设在{force.office}）。"
+            citations = [
+                *citations,
+                Citation(document=force.document, clause=force.clause, text=office),
+            ]
+        return Answer(answer=text, citations=citations, kind="not_covered"), r.turn("not_covered")
 
     def _not_covered(self, r: _Request) -> tuple[Answer, Turn]:
         force = self._ledger(r, self._registry.taskforce, None)
@@ -571,7 +781,8 @@ class AnswerService:
         one naming an issuer (国务院, 湖南省人民政府), that issuer's texts before those. Any other question is a county question: the county's own documents answer it, and a
         higher text's passage joins them when it answers too (see ``_with_higher``)."""
         kinds = ("policy", "guide") if r.audience == "public" else ("policy",)
-        base = SearchFilter(kinds=kinds, county=self._county)
+        # a file no manifest lists is unverified: officials see it marked, the public never
+        base = SearchFilter(kinds=kinds, county=self._county, unverified=r.audience == "official")
         levels = self._levels()
         scope = levels.scope.of(r.question)
         if scope == "law" and levels.laws:
@@ -592,6 +803,8 @@ class AnswerService:
                 break
         if scope == "law" and _ASKS_PENALTY.search(r.question):
             hits = self._penalties_first(r.question, hits)
+            if r.audience == "public":
+                hits = self._with_plain_words(r, hits, replace(base, kinds=("guide",)))
         elif figures:
             hits = self._figures_first(r, hits)
         if scope is None and levels.higher and not self._names_county(r.question):
@@ -608,11 +821,7 @@ class AnswerService:
         duty as well, the duty the first penalty punishes (which another article imposes) goes
         second."""
 
-        def sets_penalty(hit: SearchHit) -> bool:
-            whole = self._searcher.clause_text(hit.chunk.source_id, hit.chunk.clause)
-            return bool(_AMOUNT.search(whole or hit.chunk.text))
-
-        marks = [sets_penalty(h) for h in hits]
+        marks = [self._sets_penalty(h) for h in hits]
         penalties = [h for h, mark in zip(hits, marks, strict=True) if mark]
         duties = [h for h, mark in zip(hits, marks, strict=True) if not mark]
         if not _ASKS_DUTY.search(question):
@@ -628,6 +837,21 @@ class AnswerService:
 
             duties.sort(key=names_offence, reverse=True)
         return hits.reordered([*penalties[:1], *duties[:1], *penalties[1:], *duties[1:]])
+
+    def _with_plain_words(
+        self, r: _Request, hits: SearchResults, filters: SearchFilter
+    ) -> SearchResults:
+        """A penalty asked by the public: our guide's section on it, when it states the amount
+        (of a regulation the corpus may not hold: 烟花爆竹), joins second after the law."""
+        found = self._searcher.search(r.search_query, k=2, filters=filters)
+        plain = next((h for h in found if self._gate.passes(h) and self._sets_penalty(h)), None)
+        if plain is None:
+            return hits
+        return hits.reordered([*hits[:1], plain, *hits[1:]])
+
+    def _sets_penalty(self, hit: SearchHit) -> bool:
+        whole = self._searcher.clause_text(hit.chunk.source_id, hit.chunk.clause)
+        return bool(_AMOUNT.search(whole or hit.chunk.text))
 
     def _figures_first(self, r: _Request, hits: SearchResults) -> SearchResults:
         """For a figure asked of a higher text ("湖南“十四五”风电装机目标是多少"), the passages that
@@ -677,30 +901,42 @@ class AnswerService:
         return county.reordered(merged)
 
     def _topic_tasks(self, r: _Request) -> list[TaskView]:
-        """Tasks the question is about: the previous turn's for a follow-up, else by search."""
+        """Tasks the question is about: the item of the list just shown it names ("第二项"),
+        the previous turn's for a follow-up, the clause it names, else by search."""
         by_id = {t.id: t for t in self._ledger(r, self._registry.tasks, [])}
-        if r.route.follow_up and r.previous and r.previous.task_ids:
-            return [by_id[i] for i in r.previous.task_ids if i in by_id]
+        if r.route.follow_up and r.previous:
+            if item := ORDINAL.search(r.question):
+                listed = [by_id[i] for i in r.listed if i in by_id]
+                n = _ordinal(item.group(1))
+                return listed[n - 1 : n] if 0 < n <= len(listed) else []
+            ids = r.listed if THESE.search(r.question) else r.previous.task_ids or r.listed
+            if shown := [by_id[i] for i in ids if i in by_id]:
+                return shown
+        if labels := _LABEL.findall(r.question):
+            named = [t for t in by_id.values() if t.clause in labels]
+            if named:
+                return named
         by_clause = {(t.document_id, t.clause): t for t in by_id.values()}
         found: list[TaskView] = []
         for hit in self._search(r, k=10):
             task = by_clause.get((hit.chunk.source_id, hit.chunk.clause))
-            if task and task not in found and (self._gate.passes(hit) or r.in_domain):
+            if task and task not in found and (self._gate.passes(hit) or r.on_topic):
                 found.append(task)
         return found[:3]
 
-    def _quote(self, hit: SearchHit, query: str) -> str:
+    def _quote(self, hit: SearchHit, query: str, *, prefer: re.Pattern[str] | None = None) -> str:
         """A passage's words for an answer: all of a short one; of an article, its opening (what
         it requires, who enforces, the penalty) and the items and paragraphs that match; else the
         sentences of the clause that match. Without the label: "第一百一十九条 违反本法…" is
-        cited as 第一百一十九条. A clause split into several chunks is quoted from all of them."""
+        cited as 第一百一十九条. A clause split into several chunks is quoted from all of them.
+        ``prefer``: sentences naming what the question asks for come first (see ``_asked``)."""
         whole = self._searcher.clause_text(hit.chunk.source_id, hit.chunk.clause) or hit.chunk.text
         if len(whole.replace("\n", "")) <= _WHOLE_QUOTE:
             quote = whole.replace("\n", "")
         elif hit.chunk.clause.endswith("条"):
             quote = self._article_quote(whole, query)
         else:
-            quote = self._best_sentences(whole, query, limit=2)
+            quote = self._best_sentences(whole, query, limit=2, prefer=prefer)
         return quote.removeprefix(hit.chunk.clause).strip()
 
     def _article_quote(self, text: str, query: str) -> str:
@@ -722,13 +958,19 @@ class AnswerService:
             previous = i
         return quote
 
-    def _best_sentences(self, text: str, query: str, *, limit: int) -> str:
+    def _best_sentences(
+        self, text: str, query: str, *, limit: int, prefer: re.Pattern[str] | None = None
+    ) -> str:
+        """The ``limit`` sentences sharing most of the query's words, in their order; those
+        matching ``prefer`` (what the question asks for: an amount, whom to ask) first."""
         wanted = set(self._tokenizer.tokens(self._tokenizer.expand(query)))
         sentences = [s for s in split_sentences(text.replace("\n", "")) if s.strip()]
-        scored = sorted(
-            range(len(sentences)),
-            key=lambda i: (-len(wanted & set(self._tokenizer.tokens(sentences[i]))), i),
-        )
+
+        def rank(i: int) -> tuple[bool, int, int]:
+            found = len(wanted & set(self._tokenizer.tokens(sentences[i])))
+            return (prefer is None or not prefer.search(sentences[i]), -found, i)
+
+        scored = sorted(range(len(sentences)), key=rank)
         keep = sorted(scored[:limit])
         return "".join(sentences[i] for i in keep)
 
@@ -757,6 +999,11 @@ class _Request:
     notes: list[str] = field(default_factory=list)  # said before the answer
 
     @property
+    def on_topic(self) -> bool:
+        """In the domain, itself or as a follow-up of a question that was."""
+        return self.in_domain or (self.route.follow_up and self.previous is not None)
+
+    @property
     def search_query(self) -> str:
         if self.route.follow_up and self.previous:
             return f"{self.previous.query} {self.question}"
@@ -765,7 +1012,19 @@ class _Request:
     def turn(
         self, kind: Kind, *, task_ids: tuple[int, ...] = (), departments: tuple[str, ...] = ()
     ) -> Turn:
-        return Turn(kind=kind, query=self.search_query, task_ids=task_ids, departments=departments)
+        listed = task_ids if len(task_ids) > 1 else self.listed
+        return Turn(
+            kind=kind,
+            query=self.search_query,
+            task_ids=task_ids,
+            departments=departments,
+            listed=listed,
+        )
+
+    @property
+    def listed(self) -> tuple[int, ...]:
+        """The tasks of the last list shown in the conversation."""
+        return self.previous.listed if self.previous else ()
 
 
 _BASIS = re.compile(r"依据《(?P<document>[^》]+)》(?P<clauses>.+)$")
@@ -778,6 +1037,29 @@ def _basis(note: str) -> list[tuple[str, str]]:
     if not found:
         return []
     return [(found["document"], label) for label in _LABEL.findall(found["clauses"])]
+
+
+def _asked(question: str) -> re.Pattern[str] | None:
+    """What a sentence that answers names: what follows an offence, whom to ask or where to
+    go, the classes of a thing, the items of a kind."""
+    question = normalize(question)
+    if _ASKS_PENALTY.search(question):
+        return _CONSEQUENCE
+    if _ASKS_WHOM.search(question):
+        return _NAMES_WHOM
+    if _ASKS_CLASSES.search(question):
+        return _CLASSES
+    return _ITEMS if _ASKS_ITEMS.search(question) else None
+
+
+def _ordinal(word: str) -> int:
+    """第二 → 2, 第十二 → 12, 第3 → 3."""
+    if word.isdigit():
+        return int(word)
+    tens, _, ones = word.rpartition("十")
+    if "十" not in word:
+        return _CN_DIGITS.index(word)
+    return (_CN_DIGITS.index(tens) if tens else 1) * 10 + (_CN_DIGITS.index(ones) if ones else 0)
 
 
 def _sentence_with(text: str, word: str) -> str:

@@ -17,6 +17,8 @@ class Turn:
     query: str  # the topic the turn was about, for a follow-up's search
     task_ids: tuple[int, ...]
     departments: tuple[str, ...]
+    # the last list of tasks shown (this turn's or an earlier one's): what "第二项", "这些" name
+    listed: tuple[int, ...] = ()
 
 
 class ConversationStore:

@@ -13,7 +13,7 @@ from registry.views import SyncReport
 from retrieval.clauses import ParsedDocument
 from retrieval.ingest import IngestItem, Ingestor, IngestReport, parse_source
 from retrieval.loaders import SUPPORTED_SUFFIXES
-from retrieval.sources import Source, load_sources, source_for_file
+from retrieval.sources import Source, load_sources, source_for_file, unlisted_source
 
 
 class UnknownSource(ValueError):
@@ -26,6 +26,9 @@ class IngestOutcome:
     registry: list[SyncReport] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)
     """What the office should look at: documents without a task, notes without a unit."""
+    warnings: list[str] = field(default_factory=list)
+    """Files the manifest does not list: indexed as unverified, kept from the public and the
+    ledger."""
 
     @property
     def failed(self) -> list[tuple[str, str]]:
@@ -91,8 +94,13 @@ class IngestService:
         items = self._items(paths, source_id)
         outcome = IngestOutcome(self._ingestor.ingest(items, progress=progress))
         failed = {path for path, _ in outcome.index.failed}
+        self._drop_unlisted_copies([i for i in items if i.verified and str(i.path) not in failed])
         for item in items:
-            if str(item.path) not in failed and item.source.kind == "policy" and item.source.ledger:
+            if str(item.path) in failed:
+                continue
+            if not item.verified:
+                outcome.warnings.append(_unlisted(item.path, self._manifests[0]))
+            elif item.source.kind == "policy" and item.source.ledger:
                 document = parse_source(self._ingestor.read(item.path).blocks, item.source)
                 report = self._registry.sync_document(
                     source_id=item.source.id,
@@ -140,7 +148,33 @@ class IngestService:
             if len(files) != 1:
                 raise UnknownSource("--source-id 只能配合单个文件使用")
             return [IngestItem(files[0], replace(sources[source_id], file=str(files[0])))]
-        return [IngestItem(f, source_for_file(f, sources, self._corpus_dir)) for f in files]
+        items = []
+        for f in files:
+            listed = source_for_file(f, sources, self._corpus_dir)
+            if listed is None:
+                items.append(IngestItem(f, unlisted_source(f, sources), verified=False))
+            else:
+                items.append(IngestItem(f, listed))
+        return items
+
+    def _drop_unlisted_copies(self, listed: list[IngestItem]) -> None:
+        """A file ingested unlisted, now listed under another id: its unverified copy goes."""
+        sources = self.sources()
+        named = {unlisted_source(i.path, sources).id for i in listed} - {
+            i.source.id for i in listed
+        }
+        stale = named & self._ingestor.unverified()
+        if stale:
+            self._ingestor.remove(sorted(stale))
+
+
+def _unlisted(path: Path, manifest: Path) -> str:
+    return (
+        f"{path} 不在来源清单（sources.toml）中，已按未核实文件建立检索索引：只有工作人员能检索到，"
+        "并标注“未列入来源清单，未核实”；不向公众提供，不进入任务台账。核实后请在 "
+        f"{manifest} 中为它添加条目（file 指向该文件）再运行 policyqa ingest，"
+        f"或用 policyqa ingest {path} --draft 审核后发布。"
+    )
 
 
 def _notices(report: SyncReport, title: str, *, named: bool) -> list[str]:

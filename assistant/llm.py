@@ -56,7 +56,7 @@ class Rephraser:
 
     def messages(self, question: str, draft: Answer) -> list:  # type: ignore[type-arg]
         evidence = "\n".join(
-            f"[E{n}] 《{c.document}》{c.clause}：{c.text}" for n, c in enumerate(draft.citations, 1)
+            f"[E{n}] {c.where}：{c.text}" for n, c in enumerate(draft.citations, 1)
         )
         return [
             SystemMessage(self._system_prompt),

@@ -15,12 +15,19 @@ from retrieval.sources import Source
 from retrieval.text import normalize
 
 _TASKFORCE = re.compile(r"专班|召集人|成员单位|办公室设在|领导小组|哪个领导|哪位领导|总牵头")
-_DUE = re.compile(
-    r"到期|逾期|里程碑|进展|进度|本月|这个月|本周|下个月|今年.{0,6}(完成|到期|截止|要做)"
+_DUE = re.compile(r"到期|逾期|里程碑|本月|这个月|本周|下个月|今年.{0,6}(完成|到期|截止|要做)")
+# what departments have reported (进展): the ledger's, for officials only
+_PROGRESS = re.compile(
+    r"进展|进度|报了|报没报|报送|没报|未报|还没报|干完了没|做完了没|完成了没|干得怎么样|"
+    r"完成情况|落实情况|推进情况|推进得怎么样"
 )
+# a follow-up naming an item of the list just shown: "第二项呢？"
+ORDINAL = re.compile(r"第([一二三四五六七八九十]+|\d+)(?:项|个|条|件)")
+# "这些里哪些逾期了？": the tasks just shown
+THESE = re.compile(r"这些|这几项|这几个|上面|其中|刚才")
 _RESPONSIBILITY = re.compile(
-    r"谁牵头|牵头单位|牵头部门|谁负责|由谁|谁来|归谁|哪个部门|哪些部门|哪个单位|哪些单位|哪家|"
-    r"配合单位|责任单位|责任部门|负责单位|负责部门|牵头的|配合的|谁管|归哪"
+    r"谁牵头|牵头单位|牵头部门|谁负责|由谁|谁来|归谁|哪个部门|哪些部门|哪个单位|(?<!纳入)哪些单位|哪家|"
+    r"配合单位|责任单位|责任部门|负责单位|负责部门|牵头的|配合的|谁管|归哪|挑头|哪几家|几家负责|谁抓"
 )
 _TARGET = re.compile(
     r"多少|几个|几家|几座|哪年|哪一年|什么时候|何时|截止|期限|时限|几年|目标是|要达到|到哪年|完成时间|多大|规模"
@@ -30,7 +37,9 @@ _BASIS = re.compile(
     r"上位依据|上位文件|上位政策|上级依据|政策依据|依据是什么|依据什么|依据哪|根据什么文件|根据哪些?文件|"
     r"出处是|哪个上级文件|上级(?:文件|政策)(?:是|有|怎么|对)"
 )
-_DEPARTMENT_DUTY = re.compile(r"负责|任务|职责|干什么|做什么|干啥|做啥|管什么|管哪些|承担|工作")
+_DEPARTMENT_DUTY = re.compile(
+    r"负责|任务|职责|干什么|做什么|干啥|做啥|管什么|管哪些|承担|工作|活儿|几项|手上|手头|牵头还是配合"
+)
 _FOLLOW_UP = re.compile(r"^(那|那么|还有)|它|这项|该项|这个任务|其|呢[？?]?$")
 # words that carry no topic of their own: a question made only of them continues the last one
 _NO_TOPIC = frozenset(
@@ -83,11 +92,34 @@ _NO_TOPIC = frozenset(
         "又",
         "一下",
         "请问",
+        "那它",
+        "这事",
+        "这块",
+        "归谁",
+        "几家",
+        "哪几家",
+        "定",
+        "进展",
+        "进度",
+        "报",
+        "报送",
+        "没有",
+        "如何",
+        "怎么样",
+        "了",
+        "吗",
+        "都",
+        "挑头",
+        "上位依据",
+        "上位",
+        "依据",
+        "上级",
+        "出处",
     ]
 )  # what is left of a department question once the department and these words are removed
 _GENERIC = re.compile(
     r"负责|哪些|什么|任务|职责|工作|承担|具体|主要|都|有|的|是|在|方案|中|里|干|做|管|啥|了|要|呢|吗|"
-    r"请问|一下|县|[？?！!。，,、\s]"
+    r"请问|一下|县|那|几|两|哪|项|活儿?|手上|手头|双碳|牵头|配合|还是|[？?！!。，,、\s]"
 )
 _OUT_OF_SCOPE = re.compile(
     r"天气|气温|下雨|股票|股市|大盘|基金|彩票|双色球|比分|世界杯|球赛|明星|演唱会|电影|电视剧|八卦|"
@@ -103,9 +135,20 @@ class Route:
 
 
 def is_follow_up(question: str, tokens: list[str]) -> bool:
-    """A short question that points back ("那它什么时候完成？") or has no topic ("牵头的是谁？")."""
+    """A short question with no topic of its own ("那它什么时候完成？", "牵头的是谁？"), or one
+    naming an item of the list just shown ("第二项呢？"). A topic the question names wins over
+    the conversation's ("林业碳汇摸底这项任务谁牵头？" is about 林业碳汇)."""
     text = normalize(question)
-    return len(text) <= 16 and (bool(_FOLLOW_UP.search(text)) or not set(tokens) - _NO_TOPIC)
+    if ORDINAL.search(text) or THESE.search(text):
+        return True
+    return len(text) <= 16 and not set(tokens) - _NO_TOPIC
+
+
+def continues(question: str) -> bool:
+    """A short question that points back: it asks the previous question again, of what it
+    names ("那净土保卫战呢？", "县水利局呢？")."""
+    text = normalize(question)
+    return len(text) <= 16 and bool(_FOLLOW_UP.search(text))
 
 
 def only_department(
@@ -182,8 +225,10 @@ def route(
     follow_up: bool,
     place: Sequence[str] = (),
     scope: str | None = None,
+    continues: bool = False,
 ) -> Route:
-    """``follow_up``: the question continues the previous turn (see ``is_follow_up``);
+    """``follow_up``: the question is about the previous turn's topic (see ``is_follow_up``);
+    ``continues``: it asks the previous turn's question of a topic it names ("那净土保卫战呢？");
     ``place``: how people name the county ("湘阴县", "湘阴"); ``scope``: the level of texts it
     asks about (``Scope.of``)."""
     text = normalize(question)
@@ -193,6 +238,8 @@ def route(
         return Route("out_of_scope", names, False)
     if _TASKFORCE.search(text):
         return Route("taskforce", names, follow_up)
+    if _PROGRESS.search(text) and not scope:  # "未按规定报送的如何处罚" asks the law
+        return Route("progress" if audience == "official" else "restricted", names, follow_up)
     if _DUE.search(text):
         return Route("due" if audience == "official" else "restricted", names, follow_up)
     if _BASIS.search(text):
@@ -207,8 +254,10 @@ def route(
         return Route("target", names, follow_up)
     if departments and _DEPARTMENT_DUTY.search(text) and not follow_up:
         return Route("department_tasks", names, follow_up)
-    if follow_up and previous in ("target", "responsibility", "department_tasks"):
-        return Route(previous, names, True)
+    if previous == "department_tasks" and ORDINAL.search(text):
+        return Route("responsibility", names, True)  # "第二项呢？": that item, in full
+    if (follow_up or continues) and previous in ("target", "responsibility", "department_tasks"):
+        return Route(previous, names, follow_up)
     return Route("green_living" if audience == "public" else "policy", names, follow_up)
 
 

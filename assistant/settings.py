@@ -36,6 +36,15 @@ class ApiSettings(BaseModel):
     port: int = 8000
     public_rate_limit: str = Field("30/minute", description="per client, on public endpoints")
     login_rate_limit: str = Field("5/minute", description="per client and user name")
+    max_body_kb: int = Field(
+        64, ge=1, le=10240, description="largest request body but an uploaded document's"
+    )
+    account_rate_limit: str = Field(
+        "120/minute", description="per logged-in account, apart from the public's per-client limit"
+    )
+    session_idle_minutes: int = Field(60, ge=1, description="a login unused this long ends")
+    session_hours: int = Field(8, ge=1, description="a login ends this long after it began")
+    token_days: int = Field(30, ge=1, description="an API token's default and longest life")
     # Signs the session cookie; several workers must share it. Default: a random secret kept in
     # DATA_DIR/session-secret.
     session_secret: str | None = None

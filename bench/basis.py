@@ -22,6 +22,7 @@ from assistant.services import Services
 from bench.metrics import table
 from bench.stack import services, settings
 from registry.views import TaskView
+from retrieval.sources import Source, file_id, save_source
 
 REPO = Path(__file__).resolve().parents[1]
 LABELS = REPO / "tests" / "data" / "basis_labels.toml"
@@ -90,6 +91,11 @@ def run(root: Path | None = None) -> dict[str, Any]:
                     path = PLANS / plan
                     if not path.exists():
                         continue
+                    # listed first, as the office does: an unlisted file stays out of the ledger
+                    save_source(
+                        built.settings.uploads_dir / "sources.toml",
+                        Source(id=file_id(path.stem), title=path.stem, file=str(path)),
+                    )
                     built.ingest.ingest([path])
                     documents[plan] = next(
                         d.id for d in built.registry.documents() if d.id != "xiangyin-plan"

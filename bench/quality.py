@@ -1,62 +1,82 @@
-"""Retrieval quality of every method on the same passages and questions.
+"""Retrieval quality of every method on the same passages and questions, judged on what it shows.
 
-Methods: our hybrid search, its BM25 and dense halves alone, and the plain LangChain recipe.
-Each method is scored against its own chunks, with one rule per level:
+Methods: our hybrid search, its BM25 and dense halves alone (each showing the same answer
+windows, ``retrieval.window``), and the plain LangChain recipe (500-character chunks). A hit
+holds the answer by one rule per level:
 
-- passage: a chunk of a gold passage hits;
-- chunk: a chunk holding the whole answer span hits; when no chunk of the method holds it
-  (the answer straddles a boundary or is longer than a chunk), a chunk holding its first
-  character does (the rule of ``loaders.py``'s chunked variants);
-- clause (dev set): our chunks carry the clause label, so a chunk of a gold clause hits; a recipe
-  chunk hits when it shares at least 50 characters with the gold clause's text (all of it when
-  the clause is shorter). Recipe chunks are 500 characters and ours at most 300, so this favours
-  the recipe.
+- passage: the hit comes from a gold passage;
+- chunk: the shown text holds the whole answer span (for an answer longer than
+  ``LONG_ANSWER`` characters, its first ``LONG_ANSWER``: a reader finds a long answer from its
+  start); the same rule for every method;
+- clause (dev set): our hits carry the clause label, so a hit of a gold clause holds it; a recipe
+  chunk does when it shares at least 50 characters with the gold clause's text (all of it when
+  the clause is shorter).
 
-Bigger chunks hold an answer more often, so ``hit@1000chars`` also counts a question as found
-when its first gold chunk ends within the first 1,000 characters of the ranked results: the
-same amount of text to read, whatever the chunk size.
+Bigger chunks hold an answer more often, so ``in500`` / ``in1000`` count a question as found when
+the answer lies within the first 500 / 1,000 characters of the ranked results (at chunk level,
+up to the answer's end; otherwise up to the end of the hit holding it): the same amount of text
+to read, whatever the chunk size.
+
+The dev set is searched as the channels search it (``SearchService``: policy texts, the county's
+first), every mode through the same document prior.
+
+Each set also yields, per question, hybrid's candidates and their features with the hits that
+hold the answer: what ``bench.train_fusion`` learns from, and what the held-out comparison of
+learned and hand-set fusion ranks.
 """
 
 from __future__ import annotations
 
 import logging
 import random
-import re
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
+
+from assistant.routing import Levels
+from assistant.search import SearchService
 from bench.datasets import PLAN_SOURCE, SEED, EvalSet, Question, write_passages
 from bench.langchain_recipe import LangchainRecipe, split
-from bench.metrics import rank_of, scores
+from bench.metrics import scores
 from bench.stack import Stack
-from retrieval.fusion import FusionWeights, bm25_share, fuse
-from retrieval.ingest import IngestItem, parse_source
+from retrieval.fusion import HandFusion, LearnedFusion, Ranker
+from retrieval.ingest import IngestItem, IngestReport, parse_source
 from retrieval.loaders import read_blocks
-from retrieval.search import SearchFilter
-from retrieval.store import StoredChunk
+from retrieval.search import Mode, SearchFilter, distinct
+from retrieval.sources import load_sources
 
 logger = logging.getLogger(__name__)
 
 K = 10
-METHODS = ("hybrid", "bm25", "dense", "langchain")
-_DIGIT = re.compile(r"\d")
+MODES: tuple[Mode, ...] = ("hybrid", "bm25", "dense")
+METHODS = (*MODES, "langchain")
+BUDGETS = (500, 1000)  # characters of results a reader (or an LLM prompt) takes in
+LONG_ANSWER = 100
 _DEBRIS = frozenset("\u200b\u200c\u200d\ufeff")
-BUDGET = 1000  # characters of results a reader (or an LLM prompt) takes in
-Outcome = tuple[int | None, int | None]  # rank of the first gold chunk, characters up to it
+Outcome = tuple[int | None, int | None]  # rank of the first hit holding the answer, chars to it
 
 
 @dataclass(frozen=True)
-class Located:
-    """A chunk of one method, placed in its passage (start is None when it cannot be found)."""
+class Shown:
+    """One hit as a method shows it, placed in its passage (start None when not found there)."""
 
-    key: str
     passage: str
     start: int | None
     end: int | None
     text: str
     clause: str = ""
+
+
+@dataclass(frozen=True)
+class Example:
+    """One question's fusion candidates: feature rows, query kind, which hold the answer."""
+
+    rows: np.ndarray
+    exact: bool
+    labels: np.ndarray
 
 
 @dataclass
@@ -67,113 +87,117 @@ class SetResult:
     sample: str
     rows: list[dict[str, object]]
     index: dict[str, object]
-    # per question, for offline fusion: (bm25 scores, dense scores, exact?, gold keys)
-    fusion_inputs: list[tuple[dict[str, float], dict[str, float], bool, set[str]]] = field(
-        default_factory=list, repr=False
-    )
-    hybrid_ranks: list[int | None] = field(default_factory=list, repr=False)
+    examples: list[Example] = field(default_factory=list, repr=False)
 
 
-# -- gold -------------------------------------------------------------------------------------------
-def _gold(q: Question, level: str, chunks: dict[str, list[Located]], recipe: bool) -> set[str]:
-    located = [c for pid in q.gold for c in chunks.get(pid, ())]
-    if level == "passage":
-        return {c.key for c in located}
-    if level == "clause":
-        if not recipe:
-            return {c.key for c in located if c.clause in q.clauses}
-        return {c.key for c in located if any(_overlaps(c, span) for span in q.spans)}
-    keys: set[str] = set()
-    for pid, s, e in q.spans:
-        mine = [c for c in chunks.get(pid, ()) if c.start is not None and c.end is not None]
-        whole = {c.key for c in mine if c.start <= s and e <= c.end}  # type: ignore[operator]
-        keys |= whole or {c.key for c in mine if c.start <= s < c.end}  # type: ignore[operator]
-    return keys
+# -- judging what is shown --------------------------------------------------------------------------
+class Judge:
+    """Whether a shown hit holds one question's answer, and how far into it the answer ends."""
 
+    def __init__(self, question: Question, level: str, *, recipe: bool = False) -> None:
+        self._q, self._level, self._recipe = question, level, recipe
 
-def _overlaps(chunk: Located, span: tuple[str, int, int]) -> bool:
-    pid, s, e = span
-    if chunk.passage != pid or chunk.start is None or chunk.end is None:
-        return False
-    return min(chunk.end, e) - max(chunk.start, s) >= min(50, e - s)
+    def holds(self, hit: Shown) -> bool:
+        q = self._q
+        if self._level == "passage":
+            return hit.passage in q.gold
+        if self._level == "clause" and not self._recipe:
+            return hit.passage == PLAN_SOURCE and hit.clause in q.clauses
+        if hit.start is None or hit.end is None:
+            return False
+        if self._level == "clause":
+            return any(
+                pid == hit.passage and min(hit.end, e) - max(hit.start, s) >= min(50, e - s)
+                for pid, s, e in q.spans
+            )
+        return any(
+            pid == hit.passage and hit.start <= s and min(e, s + LONG_ANSWER) <= hit.end
+            for pid, s, e in q.spans
+        )
+
+    def reading(self, hit: Shown) -> int:
+        """Characters of ``hit`` read up to the end of the answer."""
+        if self._level != "chunk" or hit.start is None:
+            return len(hit.text)
+        ends = [
+            min(e, s + LONG_ANSWER) - hit.start
+            for pid, s, e in self._q.spans
+            if pid == hit.passage and hit.start <= s
+        ]
+        return min(len(hit.text), min(ends, default=len(hit.text)))
+
+    def outcome(self, hits: Sequence[Shown]) -> Outcome:
+        read = 0
+        for rank, hit in enumerate(hits):
+            if self.holds(hit):
+                return rank, read + self.reading(hit)
+            read += len(hit.text)
+        return None, None
 
 
 def _compact(text: str) -> tuple[str, list[int]]:
     """``text`` without whitespace and zero-width debris, and where each kept character was.
 
     Reading a file strips lines, drops debris and turns odd line separators into breaks, so a
-    chunk is a substring of its passage only up to those characters.
+    shown text is a substring of its passage only up to those characters.
     """
     kept = [(i, c) for i, c in enumerate(text) if not c.isspace() and c not in _DEBRIS]
     return "".join(c for _, c in kept), [i for i, _ in kept]
 
 
-def locate(chunks: Iterable[StoredChunk], passages: dict[str, str]) -> dict[str, list[Located]]:
-    """Our chunks in their passages' text, found in order."""
-    out: dict[str, list[Located]] = {}
-    cursor: dict[str, int] = {}
-    compact: dict[str, tuple[str, list[int]]] = {}
-    for chunk in sorted(chunks, key=lambda c: c.id):
-        if chunk.source_id not in passages:
-            continue
-        pid = chunk.source_id
-        text, where = compact.setdefault(pid, _compact(passages[pid]))
-        needle = _compact(chunk.text)[0]
-        found = text.find(needle, cursor.get(pid, 0)) if needle else -1
-        if found < 0 and needle:
-            found = text.find(needle)
-        start = end = None
-        if found >= 0:
-            start, end = where[found], where[found + len(needle) - 1] + 1
-            cursor[pid] = found + 1
-        out.setdefault(pid, []).append(Located(chunk.id, pid, start, end, chunk.text, chunk.clause))
-    return out
+class Placer:
+    """Where a shown text lies in its passage (memoised: windows repeat across questions)."""
+
+    def __init__(self, passages: dict[str, str]) -> None:
+        self._passages = passages
+        self._compact: dict[str, tuple[str, list[int]]] = {}
+        self._found: dict[tuple[str, str], tuple[int | None, int | None]] = {}
+
+    def __call__(self, passage: str, text: str) -> tuple[int | None, int | None]:
+        key = (passage, text)
+        if key not in self._found:
+            self._found[key] = self._place(passage, text)
+        return self._found[key]
+
+    def _place(self, passage: str, text: str) -> tuple[int | None, int | None]:
+        if passage not in self._passages:
+            return None, None
+        if passage not in self._compact:
+            self._compact[passage] = _compact(self._passages[passage])
+        haystack, where = self._compact[passage]
+        needle = _compact(text)[0]
+        found = haystack.find(needle) if needle else -1
+        if found < 0:
+            return None, None
+        return where[found], where[found + len(needle) - 1] + 1
 
 
 # -- evaluation -------------------------------------------------------------------------------------
-def _outcome(ranked: Sequence[tuple[str, str]], gold: set[str]) -> Outcome:
-    """``ranked`` = (key, shown text) best first."""
-    rank = rank_of([key for key, _ in ranked], gold)
-    if rank is None:
-        return None, None
-    return rank, sum(len(text) for _, text in ranked[: rank + 1])
+Search = Callable[[str, Mode], list[Shown]]
 
 
 def _ours(
     stack: Stack,
     questions: Sequence[Question],
     level: str,
-    located: dict[str, list[Located]],
+    search: Search,
+    place: Placer,
     filters: SearchFilter,
-) -> tuple[
-    dict[str, list[Outcome]],
-    list[tuple[dict[str, float], dict[str, float], bool, set[str]]],
-    float,
-]:
-    searcher, tokenizer = stack.searcher, stack.tokenizer
-    ranks: dict[str, list[Outcome]] = {m: [] for m in ("hybrid", "bm25", "dense")}
-    inputs = []
+) -> tuple[dict[str, list[Outcome]], list[Example], float]:
+    outcomes: dict[str, list[Outcome]] = {m: [] for m in MODES}
+    examples = []
     started = time.perf_counter()
     for q in questions:
-        gold = _gold(q, level, located, recipe=False)
-        # The candidate lists are exactly what hybrid fuses; keep them for offline fusion.
-        n = stack.settings.retrieval.candidates
-        bm25 = searcher.search(q.text, k=n, filters=filters, mode="bm25")
-        dense = searcher.search(q.text, k=n, filters=filters, mode="dense")
-        hybrid = searcher.search(q.text, k=K, filters=filters, mode="hybrid")
-        for mode, hits in (("bm25", bm25[:K]), ("dense", dense[:K]), ("hybrid", hybrid)):
-            ranks[mode].append(_outcome([(h.chunk.id, h.chunk.text) for h in hits], gold))
-        expanded = tokenizer.expand(q.text)
-        exact = bool(tokenizer.departments(expanded) or _DIGIT.search(expanded))
-        inputs.append(
-            (
-                {h.chunk.id: h.score for h in bm25},
-                {h.chunk.id: h.score for h in dense},
-                exact,
-                gold,
-            )
-        )
-    return ranks, inputs, time.perf_counter() - started
+        judge = Judge(q, level)
+        for mode in MODES:
+            outcomes[mode].append(judge.outcome(search(q.text, mode)))
+        found = stack.searcher.candidates(q.text, filters=filters)
+        labels = [
+            judge.holds(Shown(c.source_id, *place(c.source_id, shown), shown, c.clause))
+            for c, shown in zip(found.chunks, found.shown, strict=True)
+        ]
+        examples.append(Example(found.rows, found.exact, np.array(labels, dtype=bool)))
+    return outcomes, examples, time.perf_counter() - started
 
 
 def _recipe(
@@ -184,19 +208,16 @@ def _recipe(
     started = time.perf_counter()
     recipe = LangchainRecipe(documents, stack.embedder)
     built = time.perf_counter() - started
-    located: dict[str, list[Located]] = {}
-    for d in documents:
-        pid, start = d.metadata["passage"], int(d.metadata["start_index"])
-        located.setdefault(pid, []).append(
-            Located(f"{pid}@{start}", pid, start, start + len(d.page_content), d.page_content)
-        )
-    ranks = []
+    outcomes = []
     for q in questions:
-        gold = _gold(q, level, located, recipe=True)
-        hits = recipe.search(q.text, k=K)
-        ranks.append(_outcome([(f"{h.passage}@{h.start}", h.text) for h in hits], gold))
+        hits = [Shown(h.passage, h.start, h.end, h.text) for h in recipe.search(q.text, k=K)]
+        outcomes.append(Judge(q, level, recipe=True).outcome(hits))
     recipe.close()
-    return ranks, {"chunks": len(documents), "embedded": embedded, "build_seconds": round(built, 1)}
+    return outcomes, {
+        "chunks": len(documents),
+        "embedded": embedded,
+        "build_seconds": round(built, 1),
+    }
 
 
 def _rows(outcomes: dict[str, list[Outcome]]) -> list[dict[str, object]]:
@@ -204,39 +225,45 @@ def _rows(outcomes: dict[str, list[Outcome]]) -> list[dict[str, object]]:
     for method in METHODS:
         if method in outcomes:
             done = outcomes[method]
-            within = sum(c is not None and c <= BUDGET for _, c in done) / max(len(done), 1)
-            rows.append(
-                {"method": method, **scores(r for r, _ in done), f"hit@{BUDGET}chars": within}
-            )
+            within = {
+                f"in{b}": sum(c is not None and c <= b for _, c in done) / max(len(done), 1)
+                for b in BUDGETS
+            }
+            rows.append({"method": method, **scores(r for r, _ in done), **within})
     return rows
 
 
-def evaluate_external(eval_set: EvalSet, stack: Stack, workdir: Path) -> SetResult:
+def evaluate_external(
+    eval_set: EvalSet, stack: Stack, workdir: Path, *, recipe: bool = True
+) -> SetResult:
     items = [IngestItem(p, s) for p, s in write_passages(eval_set.passages, workdir / "docs")]
     report = stack.ingest(items)
-    located = locate(stack.chunks(), eval_set.passages)
+    place = Placer(eval_set.passages)
+
+    def search(text: str, mode: Mode) -> list[Shown]:
+        hits = distinct(stack.searcher.search(text, k=2 * K, mode=mode), k=K)
+        return [
+            Shown(h.chunk.source_id, *place(h.chunk.source_id, h.shown), h.shown, h.chunk.clause)
+            for h in hits
+        ]
+
     questions = eval_set.questions
-    ranks, inputs, seconds = _ours(stack, questions, eval_set.level, located, SearchFilter())
-    lc_ranks, lc_index = _recipe(eval_set.passages, questions, eval_set.level, stack)
-    ranks["langchain"] = lc_ranks
-    unplaced = sum(c.start is None for cs in located.values() for c in cs)
-    index = {
-        "chunks": report.chunks,
-        "embedded": report.embedded,
-        "ingest_seconds": round(report.seconds, 1),
-        "unplaced_chunks": unplaced,
-        "langchain": lc_index,
-        "search_seconds": round(seconds, 1),
-    }
+    outcomes, examples, seconds = _ours(
+        stack, questions, eval_set.level, search, place, SearchFilter()
+    )
+    index = _index_facts(report, seconds)
+    if recipe:
+        outcomes["langchain"], index["langchain"] = _recipe(
+            eval_set.passages, questions, eval_set.level, stack
+        )
     return SetResult(
         eval_set.name,
         eval_set.description,
         eval_set.level,
         eval_set.sample_note(),
-        _rows(ranks),
+        _rows(outcomes),
         index,
-        inputs,
-        [r for r, _ in ranks["hybrid"]],
+        examples,
     )
 
 
@@ -258,8 +285,11 @@ def clause_spans(item: IngestItem) -> dict[str, list[tuple[str, int, int]]]:
     return spans
 
 
-def evaluate_dev(questions: list[Question], stack: Stack, items: list[IngestItem]) -> SetResult:
-    """Our index of the corpus searched as the channels search it (policy texts only)."""
+def evaluate_dev(
+    questions: list[Question], stack: Stack, items: list[IngestItem], *, recipe: bool = True
+) -> SetResult:
+    """Our index of the corpus searched as the channels search it (policy texts, the county's
+    first: the product's document prior), every mode alike."""
     report = stack.ingest(items)
     plan = next(i for i in items if i.source.id == PLAN_SOURCE)
     # the recipe gets the same texts: every policy document that has a file (guides are left
@@ -276,105 +306,94 @@ def evaluate_dev(questions: list[Question], stack: Stack, items: list[IngestItem
         )
         for q in questions
     ]
-    located = {
-        PLAN_SOURCE: [
-            Located(c.id, c.source_id, None, None, c.text, c.clause)
-            for c in stack.chunks()
-            if c.source_id == PLAN_SOURCE
-        ]
-    }
-    filters = SearchFilter(kinds=("policy",))
-    ranks, inputs, seconds = _ours(stack, questions, "clause", located, filters)
-    lc_ranks, lc_index = _recipe(raw, questions, "clause", stack)
-    ranks["langchain"] = lc_ranks
+    config = stack.settings
+    levels = Levels.of(load_sources(*config.manifests))
+    service = SearchService(stack.searcher, county=config.county, levels=lambda: levels)
+
+    def search(text: str, mode: Mode) -> list[Shown]:
+        hits = service.search(text, k=K, mode=mode)
+        return [Shown(h.source_id, None, None, h.text, h.clause) for h in hits]
+
+    filters = SearchFilter(kinds=("policy",), county=config.county)
+    outcomes, examples, seconds = _ours(stack, questions, "clause", search, Placer({}), filters)
+    index = _index_facts(report, seconds)
+    if recipe:
+        outcomes["langchain"], index["langchain"] = _recipe(raw, questions, "clause", stack)
     return SetResult(
         "dev",
-        "tests/data/dev_questions.tsv over the plan; gold = clause",
+        "tests/data/dev_questions.tsv over the policy corpus, the county's texts first; "
+        "gold = clause of the plan",
         "clause",
         f"all {len(questions)} questions",
-        _rows(ranks),
-        {
-            "chunks": report.chunks,
-            "embedded": report.embedded,
-            "ingest_seconds": round(report.seconds, 1),
-            "langchain": lc_index,
-            "search_seconds": round(seconds, 1),
-        },
-        inputs,
-        [r for r, _ in ranks["hybrid"]],
+        _rows(outcomes),
+        index,
+        examples,
     )
 
 
-# -- fusion weights: evidence, not a silent change ---------------------------------------------------
-GRID = tuple(round(0.1 * i, 1) for i in range(11))
+# -- learned against hand-set fusion on held-out halves ---------------------------------------------
+def halves(n: int) -> tuple[list[int], list[int]]:
+    """A seeded split of ``n`` questions: (half A, for training; half B, held out)."""
+    order = list(range(n))
+    random.Random(SEED).shuffle(order)
+    return sorted(order[: n // 2]), sorted(order[n // 2 :])
 
 
-def _fused_ranks(inputs, weights: FusionWeights) -> list[int | None]:  # type: ignore[no-untyped-def]
-    ranks = []
-    for bm25, dense, exact, gold in inputs:
-        share = bm25_share("1" if exact else "", departments=[], weights=weights)
-        fused = fuse(bm25, dense, bm25_weight=share)
-        ranked = sorted(fused.items(), key=lambda kv: (-kv[1], kv[0]))[:K]
-        ranks.append(rank_of([key for key, _ in ranked], gold))
-    return ranks
-
-
-def _mrr(ranks: list[int | None]) -> float:
-    return float(scores(ranks)["mrr@10"])
-
-
-def tune_weights(results: Sequence[SetResult], defaults: FusionWeights) -> dict[str, object]:
-    """Grid-search the two BM25 shares on a seeded half of each external set; report the other.
-
-    Per set, and once for all sets together (one default must serve every kind of question).
-    The dev set is not used: its questions were written against the plan.
-    """
-    out: dict[str, object] = {"grid": list(GRID), "sets": []}
-    # offline fusion must reproduce the product's hybrid ranking with the current weights
-    same = [
-        a == b
-        for r in results
-        for a, b in zip(_fused_ranks(r.fusion_inputs, defaults), r.hybrid_ranks, strict=True)
-    ]
-    out["offline_fusion_agrees"] = sum(same) / max(len(same), 1)
-    tune_all, test_all = [], []
-    for result in results:
-        if result.name == "dev":
+def training_split(results: Sequence[SetResult]) -> tuple[list[Example], list[Example]]:
+    """Training = the dev set and half A of every external set; held out = the halves B."""
+    train, held = [], []
+    for r in results:
+        if r.name == "dev":
+            train += r.examples
             continue
-        order = list(range(len(result.fusion_inputs)))
-        random.Random(SEED).shuffle(order)
-        half = len(order) // 2
-        tune = [result.fusion_inputs[i] for i in order[:half]]
-        test = [result.fusion_inputs[i] for i in order[half:]]
-        tune_all += tune
-        test_all += test
-        best = _best(tune, defaults)
-        out["sets"].append(_compare(result.name, test, defaults, best))  # type: ignore[union-attr]
-    best = _best(tune_all, defaults)
-    out["all"] = _compare("all external sets", test_all, defaults, best)
+        a, b = halves(len(r.examples))
+        train += [r.examples[i] for i in a]
+        held += [r.examples[i] for i in b]
+    return train, held
+
+
+def ranks(examples: Sequence[Example], ranker: Ranker) -> list[int | None]:
+    """Rank of the first candidate holding the answer, under ``ranker`` (ties: list order)."""
+    out = []
+    for e in examples:
+        order = np.argsort(-ranker.scores(e.rows, exact=e.exact), kind="stable")
+        found = np.flatnonzero(e.labels[order][:K])
+        out.append(int(found[0]) if found.size else None)
     return out
 
 
-def _best(inputs, defaults: FusionWeights) -> FusionWeights:  # type: ignore[no-untyped-def]
-    """Best MRR@10 on ``inputs``; ties go to the weights nearest the current ones."""
-    candidates = [FusionWeights(default=d, exact=e) for d in GRID for e in GRID]
+def heldout(
+    results: Sequence[SetResult], learned: LearnedFusion | None, hand: HandFusion
+) -> list[dict[str, object]]:
+    """Hand-set and learned fusion on each external set's held-out half, and on all of them."""
+    rows = []
+    every: list[Example] = []
+    for r in results:
+        if r.name == "dev":
+            continue
+        b = [r.examples[i] for i in halves(len(r.examples))[1]]
+        every += b
+        rows.append(_versus(r.name, b, learned, hand))
+    rows.append(_versus("all held-out halves", every, learned, hand))
+    return rows
 
-    def key(w: FusionWeights) -> tuple[float, float]:
-        distance = abs(w.default - defaults.default) + abs(w.exact - defaults.exact)
-        return round(_mrr(_fused_ranks(inputs, w)), 6), -distance
 
-    return max(candidates, key=key)
+def _versus(
+    name: str, examples: list[Example], learned: LearnedFusion | None, hand: HandFusion
+) -> dict[str, object]:
+    row: dict[str, object] = {"set": name, "n": len(examples)}
+    for label, ranker in (("hand", hand), ("learned", learned)):
+        if ranker is not None:
+            got = scores(ranks(examples, ranker))
+            row |= {f"{label} hit@1": got["hit@1"], f"{label} mrr@10": got["mrr@10"]}
+    return row
 
 
-def _compare(name: str, test, defaults: FusionWeights, best: FusionWeights) -> dict[str, object]:  # type: ignore[no-untyped-def]
-    now, tuned = scores(_fused_ranks(test, defaults)), scores(_fused_ranks(test, best))
+def _index_facts(report: IngestReport, seconds: float) -> dict[str, object]:
+    """What a set's row says of its index: its size, what was embedded, the time taken."""
     return {
-        "set": name,
-        "tuned_default": best.default,
-        "tuned_exact": best.exact,
-        "test_questions": len(test),
-        "current_hit@1": now["hit@1"],
-        "current_mrr@10": now["mrr@10"],
-        "tuned_hit@1": tuned["hit@1"],
-        "tuned_mrr@10": tuned["mrr@10"],
+        "chunks": report.chunks,
+        "embedded": report.embedded,
+        "ingest_seconds": round(report.seconds, 1),
+        "search_seconds": round(seconds, 1),
     }

@@ -108,9 +108,9 @@ def truncate_plain(text: str, *, limit: int = MAX_MESSAGE) -> str:
 def answer_messages(answer: Answer) -> list[str]:
     parts = [Part(line) for line in answer.answer.split("\n")]
     if answer.citations:
-        parts.append(Part("依据：", "b"))
+        parts.append(Part("原文：", "b"))  # the answer names its sources; here are their words
         for citation in answer.citations:
-            parts.append(Part(f"《{citation.document}》{citation.clause}", "b"))
+            parts.append(Part(citation.where, "b"))
             parts.append(Part(citation.text, "blockquote"))
     return render(parts)
 

@@ -71,7 +71,7 @@ def answer_lines(answer: Answer) -> list[Line]:
     lines = plain(answer.answer)
     if answer.citations:
         lines.append(Line("依据：", "strong"))
-        lines += [Line(f"- 《{c.document}》{c.clause}") for c in answer.citations]
+        lines += [Line(f"- {c.where}") for c in answer.citations]
     return lines
 
 

@@ -17,7 +17,6 @@ import typer
 
 from assistant.settings import Settings
 from policyqa.storage import build_engine
-from registry import backup as registry_backup
 
 if TYPE_CHECKING:
     from retrieval.store import ChunkStore
@@ -40,6 +39,7 @@ def _fail(message: str) -> typer.Exit:
 
 def backup(path: Annotated[Path, typer.Argument(help="备份文件，如 backup-20261124.zip")]) -> None:
     """备份任务台账（数据库）和检索索引到一个文件。"""
+    from registry import backup as registry_backup
     from retrieval import backup as index_backup
 
     settings = Settings()
@@ -79,6 +79,7 @@ def restore(
     yes: Annotated[bool, typer.Option("--yes", "-y", help="不再确认")] = False,
 ) -> None:
     """从备份文件恢复任务台账和检索索引（覆盖现有内容）。"""
+    from registry import backup as registry_backup
     from retrieval import backup as index_backup
 
     registry, index = _read(path)

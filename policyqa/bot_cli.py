@@ -9,12 +9,8 @@ from typing import Annotated, Any
 
 import typer
 
-from assistant.reminders import TIMEZONE
 from assistant.settings import Settings
-from policyqa.storage import build_engine, build_registry, shanghai_now
-from registry.chats import ChatService
-from registry.outbox import OPEN, Outbox
-from registry.service import RegistryError
+from policyqa.storage import TIMEZONE, build_engine, build_registry, shanghai_now
 
 Json = Annotated[bool, typer.Option("--json", help="输出 JSON")]
 POLLER_LOCK = "bot.poller"
@@ -71,6 +67,9 @@ def bind_code(
     """发放一次性绑定码：部门群发送 /bind 绑定码 后即收到该部门的到期提醒。"""
     if office == bool(department):
         raise typer.BadParameter("请给出一个部门，或使用 --office（二者选一）")
+    from registry.chats import ChatService
+    from registry.service import RegistryError
+
     settings = Settings()
     engine = build_engine(settings)
     try:
@@ -114,6 +113,8 @@ def outbox(
     ] = False,
 ) -> None:
     """发件箱：待发送和发送失败的提醒。"""
+    from registry.outbox import OPEN, Outbox
+
     box = Outbox(build_engine(Settings()), clock=shanghai_now)
     if retry_failed:
         typer.echo(f"已重新排队 {box.requeue_failed()} 条", err=True)

@@ -6,15 +6,15 @@ from __future__ import annotations
 import asyncio
 import json
 from dataclasses import asdict
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from assistant.settings import Settings
 from policyqa.storage import build_channels, build_engine, build_registry, shanghai_now
-from registry.channels import ChannelService, ChannelView
-from registry.secrets import new_key
-from registry.service import RegistryError
+
+if TYPE_CHECKING:
+    from registry.channels import ChannelService, ChannelView
 
 channel_app = typer.Typer(
     help="提醒渠道：企业微信、钉钉、飞书群机器人和电子邮件", no_args_is_help=True
@@ -72,6 +72,8 @@ def add(
     ((kind, target),) = given.items()
     if secret == "-":
         secret = typer.prompt("加签密钥", hide_input=True)
+    from registry.service import RegistryError
+
     settings = Settings()
     try:
         name = build_registry(settings).department_name(department) if department else None
@@ -122,6 +124,8 @@ def remove(
     channel_id: int, actor: Annotated[str, typer.Option("--by", help="操作人")] = "专班办公室"
 ) -> None:
     """解除渠道绑定（已排队的消息不再发送）。"""
+    from registry.service import RegistryError
+
     try:
         view = _service(Settings()).remove(channel_id, actor=actor)
     except RegistryError as exc:
@@ -131,6 +135,8 @@ def remove(
 
 def secret_key() -> None:
     """生成一个新的渠道密钥，设为 POLICYQA_SECRET_KEY（轮换时把新密钥放在最前，用逗号分隔）。"""
+    from registry.secrets import new_key
+
     typer.echo(new_key())
 
 

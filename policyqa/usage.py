@@ -54,3 +54,14 @@ def explain(exc: Any) -> str:
         what = f"命令用法不对（{detail}）" if detail.isascii() else detail
     command = exc.ctx.command_path if exc.ctx else "policyqa"
     return f"错误：{what}\n用法见：{command} --help"
+
+
+def guarded(action):  # type: ignore[no-untyped-def]
+    """``action()``, or the registry's refusal (in Chinese) on stderr and exit code 1."""
+    from registry.service import RegistryError
+
+    try:
+        return action()
+    except RegistryError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(code=1) from None

@@ -61,6 +61,7 @@ def build_web_app(services: Services, *, background: bool = False, polling: bool
         session_secret=session_secret(services),
         public_rate_limit=settings.api.public_rate_limit,
         login_rate_limit=settings.api.login_rate_limit,
+        account_rate_limit=settings.api.account_rate_limit,
         streaming=bool(settings.llm_base_url),
         secure_cookies=settings.api.secure_cookies,
     )

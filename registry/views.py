@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+STATUSES = ("未开始", "进行中", "已完成", "滞后")  # a department's own word on its progress
+
 
 @dataclass(frozen=True)
 class TargetView:

@@ -34,6 +34,8 @@ PIPELINE_VERSION = "5"
 class IngestItem:
     path: Path
     source: Source
+    # false: the sources manifest does not list the file; searched by officials only, marked so
+    verified: bool = True
 
 
 @dataclass
@@ -101,12 +103,12 @@ class Ingestor:
                 logger.warning("skipping %s: %s", item.path, exc)
                 report.failed.append((str(item.path), str(exc)))
                 continue
-            digest = self._hash(item.source, blocks)
+            digest = self._hash(item, blocks)
             old = current.get(item.source.id)
             if old is not None and old.content_hash == digest:
                 report.unchanged.append(item.source.id)
                 continue
-            prepared[item.source.id] = self._prepare(item.source, blocks, digest)
+            prepared[item.source.id] = self._prepare(item, blocks, digest)
             report.updated.append(item.source.id)
 
         if prepared:
@@ -124,7 +126,7 @@ class Ingestor:
         texts = [
             text
             for item in items
-            for text in self._prepare(item.source, self.read(item.path).blocks, "").indexed_texts
+            for text in self._prepare(item, self.read(item.path).blocks, "").indexed_texts
         ]
         path = folder / f"{self._embedder.name.replace('/', '_')}.npz"
         return path, self._embedder.write_seeds(path, texts)
@@ -154,6 +156,11 @@ class Ingestor:
             if bar is not None:
                 bar.close()
 
+    def unverified(self) -> set[str]:
+        """The indexed documents that were ingested without a manifest entry."""
+        state = self._store.state()
+        return {sid for sid, e in (state.documents if state else {}).items() if not e.verified}
+
     def remove(self, source_ids: Sequence[str]) -> list[str]:
         """Drop documents from the index: a new generation without them, published in one step."""
         state = self._store.state()
@@ -168,13 +175,18 @@ class Ingestor:
         self._store.publish(CatalogState(generation=generation, documents=kept))
         return gone
 
-    def _hash(self, source: Source, blocks: list[str]) -> str:
-        digest = hashlib.sha256(f"{PIPELINE_VERSION}|{self._chunk_chars}|{source!r}".encode())
+    def _hash(self, item: IngestItem, blocks: list[str]) -> str:
+        # a listed file hashes as it always did: only the unverified are indexed again
+        unlisted = "" if item.verified else "|unverified"
+        digest = hashlib.sha256(
+            f"{PIPELINE_VERSION}|{self._chunk_chars}|{item.source!r}{unlisted}".encode()
+        )
         for block in blocks:
             digest.update(block.encode("utf-8") + b"\n")
         return digest.hexdigest()
 
-    def _prepare(self, source: Source, blocks: list[str], digest: str) -> _Prepared:
+    def _prepare(self, item: IngestItem, blocks: list[str], digest: str) -> _Prepared:
+        source = item.source
         document = parse_source(blocks, source)
         title = document.title
         pieces = chunk_document(document, max_chars=self._chunk_chars)
@@ -192,6 +204,7 @@ class Ingestor:
                 text=piece.text,
                 responsibility=piece.responsibility,
                 tokens=tuple(self._tokenizer.tokens(piece.indexed_text)),
+                verified=item.verified,
             )
             for n, piece in enumerate(pieces)
         ]
@@ -201,6 +214,7 @@ class Ingestor:
             content_hash=digest,
             clauses=sum(1 for _ in document.walk()),
             chunks=len(chunks),
+            verified=item.verified,
         )
         return _Prepared(entry, chunks, [p.indexed_text for p in pieces])
 

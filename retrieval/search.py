@@ -23,9 +23,10 @@ import numpy as np
 from chromadb.errors import NotFoundError
 
 from retrieval.embedding import CachedEmbedder
-from retrieval.fusion import FusionWeights, bm25_share, fuse
+from retrieval.fusion import FusionWeights, HandFusion, Ranker, feature_rows, is_exact
 from retrieval.store import CHROMA_UNREACHABLE, ChunkStore, StoredChunk
 from retrieval.tokenizer import Tokenizer
+from retrieval.window import Seen, answer_window
 
 logger = logging.getLogger(__name__)
 
@@ -41,7 +42,8 @@ _IDS_FILTER_MAX = 5000
 class SearchFilter:
     """Restricts a search: a document (source id), a level (国家/省/市/县), a clause prefix,
     kinds of document (policy texts, guides), and a county: its own documents plus the national,
-    provincial and city ones every county shares."""
+    provincial and city ones every county shares. Files the sources manifest does not list
+    (ingested by path, nobody has checked them) are left out unless ``unverified`` (officials)."""
 
     source_id: str | None = None
     level: str | None = None
@@ -49,6 +51,7 @@ class SearchFilter:
     kinds: tuple[str, ...] | None = None
     county: str | None = None
     source_ids: tuple[str, ...] | None = None  # any of these documents
+    unverified: bool = False
 
     def where(self) -> dict | None:
         terms: list[dict] = [
@@ -65,6 +68,8 @@ class SearchFilter:
             terms.append(
                 {"$or": [{"level": {"$ne": "县"}}, {"jurisdiction": {"$in": [self.county, ""]}}]}
             )
+        # not ``verified``: an older index's chunks lack the field; the mask leaves the unverified
+        # out of what Chroma returns (see ``Searcher._dense``)
         if not terms:
             return None
         return terms[0] if len(terms) == 1 else {"$and": terms}
@@ -77,19 +82,36 @@ class SearchFilter:
             and (not self.clause_prefix or chunk.clause.startswith(self.clause_prefix))
             and (self.kinds is None or chunk.kind in self.kinds)
             and (not self.county or chunk.level != "县" or chunk.jurisdiction in (self.county, ""))
+            and (self.unverified or chunk.verified)
         )
+
+
+_EVERYTHING = SearchFilter(unverified=True)
 
 
 @dataclass(frozen=True)
 class SearchHit:
     """A chunk, its fused rank score, and absolute evidence signals for answer gating:
     ``similarity`` (dense cosine, 0 when not among the dense candidates) and ``coverage`` (share
-    of the query's terms that occur in the chunk)."""
+    of the query's terms that occur in the chunk). ``shown``: what to show and quote, the chunk
+    grown by the sentences around it inside its clause (``retrieval.window``)."""
 
     chunk: StoredChunk
     score: float
     similarity: float = 0.0
     coverage: float = 0.0
+    shown: str = ""
+
+
+@dataclass(frozen=True)
+class Candidates:
+    """What hybrid search fuses for one query: the union of both lists, one row of
+    ``retrieval.fusion.FEATURES`` per chunk (for training and evaluating rankers)."""
+
+    chunks: list[StoredChunk]
+    shown: list[str]  # each chunk's window
+    rows: np.ndarray
+    exact: bool
 
 
 class SearchResults(list[SearchHit]):
@@ -102,6 +124,37 @@ class SearchResults(list[SearchHit]):
         results = SearchResults(hits)
         results.degraded = self.degraded
         return results
+
+
+@dataclass(frozen=True)
+class _Lists:
+    """One query's BM25 and dense candidates (chunk position -> score)."""
+
+    mode: Mode  # "bm25" when the dense list could not be had
+    bm25: dict[int, float]
+    dense: dict[int, float]
+    terms: set[str]
+    exact: bool
+    degraded: bool
+
+
+def _share(terms: set[str], found: Iterable[str]) -> float:
+    """The share of the query's terms among ``found``."""
+    return len(terms.intersection(found)) / len(terms) if terms else 0.0
+
+
+def distinct(hits: Iterable[SearchHit], *, k: int) -> list[SearchHit]:
+    """The first ``k`` of ``hits`` that each show something the ones above them did not: a chunk
+    an earlier hit's window holds, all but a few words (the next chunk of the same clause, a
+    national sentence a provincial plan quotes), adds nothing."""
+    seen, out = Seen(), []
+    for hit in hits:
+        if len(out) == k:
+            break
+        if not seen.adds_nothing(hit.chunk.text):
+            seen.add(hit.shown)
+            out.append(hit)
+    return out
 
 
 class IndexNotReady(RuntimeError):
@@ -125,8 +178,15 @@ class _Loaded:
             self.bm25.index([list(c.tokens) or [""] for c in self.chunks], show_progress=False)
         self._masks: dict[SearchFilter, np.ndarray] = {}
         self.clauses: dict[tuple[str, str], list[str]] = {}
+        self.ordinal: list[int] = []  # each chunk's place in its clause
         for chunk in self.chunks:  # in document order (ids are numbered)
-            self.clauses.setdefault((chunk.source_id, chunk.clause), []).append(chunk.text)
+            pieces = self.clauses.setdefault((chunk.source_id, chunk.clause), [])
+            self.ordinal.append(len(pieces))
+            pieces.append(chunk.text)
+
+    def window(self, pos: int) -> str:
+        chunk = self.chunks[pos]
+        return answer_window(self.clauses[(chunk.source_id, chunk.clause)], self.ordinal[pos])
 
     def mask(self, filters: SearchFilter) -> np.ndarray:
         """Which chunks ``filters`` admits; computed once per filter (a pass over every chunk)."""
@@ -147,13 +207,15 @@ class Searcher:
         embedder: CachedEmbedder,
         *,
         weights: FusionWeights | None = None,
+        ranker: Ranker | None = None,
         candidates: int = 50,
         refresh_seconds: float = 2.0,
     ) -> None:
         self._store = store
         self._tokenizer = tokenizer
         self._embedder = embedder
-        self._weights = weights or FusionWeights()
+        # the learned model when one is given, else the hand-set weights
+        self._ranker: Ranker = ranker or HandFusion(weights)
         self._candidates = candidates
         self._refresh_seconds = refresh_seconds
         self._loaded: _Loaded | None = None
@@ -203,6 +265,8 @@ class Searcher:
         filters: SearchFilter | None = None,
         mode: Mode = "hybrid",
     ) -> SearchResults:
+        """The ``k`` best chunks (answers quote them); ``distinct`` keeps those whose windows,
+        shown to a reader, each say something new."""
         try:
             return self._search(self._current(), query, k, filters or SearchFilter(), mode)
         except NotFoundError:
@@ -211,11 +275,17 @@ class Searcher:
                 self._current(force=True), query, k, filters or SearchFilter(), mode
             )
 
-    def _search(
-        self, index: _Loaded, query: str, k: int, filters: SearchFilter, mode: Mode
-    ) -> SearchResults:
-        if not index.chunks or not query.strip():
-            return SearchResults()
+    def candidates(self, query: str, *, filters: SearchFilter | None = None) -> Candidates:
+        """Hybrid's candidates for ``query`` and their features, before ranking."""
+        index = self._current()
+        lists = self._lists(index, query, filters or SearchFilter(), "hybrid")
+        keys = sorted(lists.bm25.keys() | lists.dense.keys())
+        rows = self._rows(index, keys, lists)
+        return Candidates(
+            [index.chunks[p] for p in keys], [index.window(p) for p in keys], rows, lists.exact
+        )
+
+    def _lists(self, index: _Loaded, query: str, filters: SearchFilter, mode: Mode) -> _Lists:
         query = self._tokenizer.expand(query[:MAX_QUERY_CHARS])
         tokens = self._tokenizer.tokens(query)
         degraded = False
@@ -227,32 +297,52 @@ class Searcher:
                 logger.warning("Chroma unreachable (%s): BM25 only", exc)
                 degraded, mode = True, "bm25"
         bm25 = self._bm25(index, tokens, filters) if mode != "dense" else {}
-        if mode == "hybrid":
-            weight = bm25_share(
-                query, departments=self._tokenizer.departments(query), weights=self._weights
-            )
-            scores = fuse(bm25, dense, bm25_weight=weight)
+        exact = is_exact(query, departments=self._tokenizer.departments(query))
+        return _Lists(mode, bm25, dense, set(tokens), exact, degraded)
+
+    def _rows(self, index: _Loaded, keys: list[int], lists: _Lists) -> np.ndarray:
+        terms = lists.terms
+        chunks = [index.chunks[p] for p in keys]
+        return feature_rows(
+            keys,
+            bm25=lists.bm25,
+            dense=lists.dense,
+            coverage=[_share(terms, c.tokens) for c in chunks],
+            lengths=[len(c.text) for c in chunks],
+            exact=lists.exact,
+        )
+
+    def _search(
+        self, index: _Loaded, query: str, k: int, filters: SearchFilter, mode: Mode
+    ) -> SearchResults:
+        if not index.chunks or not query.strip():
+            return SearchResults()
+        lists = self._lists(index, query, filters, mode)
+        if lists.mode == "hybrid":
+            keys = sorted(lists.bm25.keys() | lists.dense.keys())
+            fused = self._ranker.scores(self._rows(index, keys, lists), exact=lists.exact)
+            scores = dict(zip(keys, fused.tolist(), strict=True))
         else:
-            scores = bm25 or dense
+            scores = lists.bm25 or lists.dense
         ranked = sorted(scores.items(), key=lambda item: (-item[1], item[0]))[:k]
-        terms = set(tokens)
         results = SearchResults(
             SearchHit(
                 index.chunks[pos],
                 float(score),
-                similarity=dense.get(pos, 0.0),
-                coverage=len(terms & set(index.chunks[pos].tokens)) / len(terms) if terms else 0.0,
+                similarity=lists.dense.get(pos, 0.0),
+                coverage=_share(lists.terms, index.chunks[pos].tokens),
+                shown=index.window(pos),
             )
             for pos, score in ranked
         )
-        results.degraded = degraded
+        results.degraded = lists.degraded
         return results
 
     def _bm25(self, index: _Loaded, tokens: list[str], filters: SearchFilter) -> dict[int, float]:
         if not tokens:
             return {}
         scores = index.bm25.get_scores(tokens)
-        if filters != SearchFilter():
+        if filters != _EVERYTHING:
             scores = scores * index.mask(filters)
         top = np.argsort(-scores)[: self._candidates]
         return {int(i): float(scores[i]) for i in top if scores[i] > 0}

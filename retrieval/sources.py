@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import tomllib
+from collections.abc import Container
 from dataclasses import dataclass, fields
 from pathlib import Path
 
@@ -106,13 +107,28 @@ def _load(manifest: Path) -> dict[str, Source]:
     return sources
 
 
-def source_for_file(path: Path, sources: dict[str, Source], corpus_dir: Path) -> Source:
-    """The manifest entry whose ``file`` is ``path``; otherwise a new entry named after the file."""
+def source_for_file(path: Path, sources: dict[str, Source], corpus_dir: Path) -> Source | None:
+    """The manifest entry whose ``file`` is ``path``, if there is one."""
     resolved = path.resolve()
     for source in sources.values():
         if source.file and (corpus_dir / source.file).resolve() == resolved:
             return source
-    return Source(id=file_id(path.stem), title="", file=str(path))
+    return None
+
+
+def unlisted_source(path: Path, sources: dict[str, Source]) -> Source:
+    """An entry for a file the manifest does not list, named after it: never after an entry it
+    would replace (``xiangyin-plan.html`` is ``xiangyin-plan-2`` beside the plan)."""
+    return Source(id=new_id(file_id(path.stem), sources), title="", file=str(path))
+
+
+def new_id(stem: str, taken: Container[str]) -> str:
+    """``stem``, or ``stem-2``, ``stem-3`` … when it is taken."""
+    found, n = stem, 1
+    while found in taken:
+        n += 1
+        found = f"{stem}-{n}"
+    return found
 
 
 def file_id(stem: str) -> str:

@@ -73,6 +73,8 @@ class StoredChunk:
     text: str
     responsibility: str
     tokens: tuple[str, ...]
+    # false: a file the sources manifest does not list, ingested by path (see SearchFilter)
+    verified: bool = True
 
     def metadata(self) -> dict[str, Any]:
         data = asdict(self)
@@ -84,6 +86,7 @@ class StoredChunk:
     def from_record(cls, chunk_id: str, metadata: dict[str, Any]) -> StoredChunk:
         data = {k: metadata.get(k, "") for k in cls.__dataclass_fields__ if k != "id"}
         data["tokens"] = tuple(str(metadata.get("tokens", "")).split())
+        data["verified"] = metadata.get("verified", True) is not False  # older indexes: listed
         return cls(id=chunk_id, **data)
 
 
@@ -96,6 +99,7 @@ class DocumentEntry:
     content_hash: str
     clauses: int
     chunks: int
+    verified: bool = True
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from assistant.services import Services
 from assistant.settings import Settings
 from policyqa.composition import build_services
 from policyqa.storage import TIMEZONE
+from retrieval.sources import Source, file_id, save_source
 
 REPO = Path(__file__).resolve().parents[1]
 CORPUS = REPO / "corpus"
@@ -83,6 +84,18 @@ def make_settings(data_dir: Path, cache_dir: Path, **overrides: object) -> Setti
         cache_dir=cache_dir,
         **overrides,
     )
+
+
+def list_file(data_dir: Path, path: Path, *, title: str = "", **entry: str) -> str:
+    """Enter ``path`` in the uploads' manifest, as publishing an upload does, so that
+    ``policyqa ingest PATH`` reads it as a listed (verified) document: into the ledger too.
+    Named after the file; its id is returned."""
+    source_id = file_id(path.stem)
+    save_source(
+        data_dir / "uploads" / "sources.toml",
+        Source(id=source_id, title=title or path.stem, file=str(path), **entry),
+    )
+    return source_id
 
 
 @pytest.fixture

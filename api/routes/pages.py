@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from api.auth import MaybeAccount, ServicesDep
+from api.auth import LOGIN_LIMITED, RETRY, MaybeAccount, ServicesDep, log_in, log_out
 from registry.accounts import Account
 from registry.deadlines import KINDS as DEADLINE_KINDS
 from registry.models import STATUSES
@@ -261,9 +261,29 @@ def draft_page(
 
 @router.get("/login", response_class=HTMLResponse)
 def login_page(request: Request, account: MaybeAccount, next: str = "") -> HTMLResponse:
-    return _render(
-        request, "login.html", account, next=_safe(next) if next else "", error="", title="登录"
+    return _login_form(request, account, next=next)
+
+
+def _login_form(
+    request: Request,
+    account: Account | None,
+    *,
+    next: str,
+    username: str = "",
+    error: str = "",
+    status: int = 200,
+) -> HTMLResponse:
+    response = _render(
+        request,
+        "login.html",
+        account,
+        next=_safe(next) if next else "",
+        username=username,
+        error=error,
+        title="登录",
     )
+    response.status_code = status
+    return response
 
 
 @router.post("/login", response_class=HTMLResponse)
@@ -274,29 +294,28 @@ def login(
     password: Annotated[str, Form(max_length=200)],
     next: Annotated[str, Form()] = "",
 ) -> Response:
-    request.app.state.limits.check_login(request, username)
+    if not request.app.state.limits.login_allowed(request, username):
+        response = _login_form(
+            request, None, next=next, username=username, error=LOGIN_LIMITED, status=429
+        )
+        response.headers.update(RETRY)
+        return response
     account = services.accounts.authenticate(username, password)
     if account is None:
-        response = _render(
-            request,
-            "login.html",
-            None,
-            next=_safe(next) if next else "",
-            error="用户名或密码不正确。",
-            title="登录",
+        return _login_form(
+            request, None, next=next, username=username, error="用户名或密码不正确。", status=401
         )
-        response.status_code = 401
-        return response
-    request.session.clear()
-    request.session["user_id"] = account.id
+    log_in(request, services, account)
+    if account.must_change_password:  # a one-time password: first, a password of one's own
+        return RedirectResponse("/password", status_code=303)
     # a leader's page is the overview, a department's its own tasks
     landing = {"leader": "/overview", "department": "/dashboard"}.get(account.role, "/official")
     return RedirectResponse(_safe(next) if next else landing, status_code=303)
 
 
 @router.post("/logout")
-def logout(request: Request) -> RedirectResponse:
-    request.session.clear()
+def logout(request: Request, services: ServicesDep) -> RedirectResponse:
+    log_out(request, services)
     return RedirectResponse("/", status_code=303)
 
 

@@ -1,11 +1,11 @@
-"""Open endpoints: health, questions, search, and getting a token."""
+"""Open endpoints: health, questions, search (getting a token: ``api.routes.accounts``)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, HTTPException, Query
 from fastapi.responses import JSONResponse
 from fastapi.sse import EventSourceResponse, ServerSentEvent
 from pydantic import BaseModel, Field
@@ -13,7 +13,6 @@ from pydantic import BaseModel, Field
 from api.auth import MaybeAccount, ServicesDep, public_limit
 from assistant.models import Answer
 from assistant.search import Hit
-from registry.accounts import Account
 from retrieval.text import split_sentences
 
 router = APIRouter()
@@ -24,17 +23,6 @@ class AskRequest(BaseModel):
     question: str = Field(min_length=1, max_length=2000)
     audience: Literal["public", "official"] = "public"
     conversation_id: str | None = Field(None, max_length=64)
-
-
-class TokenRequest(BaseModel):
-    username: str = Field(min_length=1, max_length=100)
-    password: str = Field(min_length=1, max_length=200)
-
-
-class TokenResponse(BaseModel):
-    token: str
-    role: str
-    department: str | None
 
 
 @router.get("/healthz")
@@ -58,7 +46,7 @@ def readyz(services: ServicesDep) -> JSONResponse:
     return JSONResponse(status_code=200 if ready else 503, content={"ready": ready, **checks})
 
 
-def _ask(body: AskRequest, account: Account | None, services: ServicesDep) -> Answer:
+def _ask(body: AskRequest, account: MaybeAccount, services: ServicesDep) -> Answer:
     if body.audience == "official" and account is None:
         raise HTTPException(401, "以工作人员身份提问需要先登录。")
     # a conversation belongs to whoever started it
@@ -79,14 +67,13 @@ def ask(body: AskRequest, account: MaybeAccount, services: ServicesDep) -> Answe
 
 
 @router.post("/api/ask/stream", dependencies=[Limited], response_class=EventSourceResponse)
-def ask_stream(
-    body: AskRequest, account: MaybeAccount, services: ServicesDep
-) -> Iterator[ServerSentEvent]:
+def ask_stream(answer: Annotated[Answer, Depends(_ask)]) -> Iterator[ServerSentEvent]:
     """The answer sentence by sentence (``delta`` events), then ``citations`` and ``done``.
 
     Sentences are sent once they passed grounding, so nothing is streamed and later withdrawn.
+    The answer is found before the first event (a dependency): a refusal or an outage is then an
+    ordinary JSON error (401, 503), not a stream cut off after its headers.
     """
-    answer = _ask(body, account, services)
     for sentence in split_sentences(answer.answer) or [answer.answer]:
         yield ServerSentEvent(event="delta", data=sentence)
     yield ServerSentEvent(event="citations", data=[c.model_dump() for c in answer.citations])
@@ -110,17 +97,4 @@ def search(
         level=level,
         clause_prefix=clause_prefix,
         include_guides=include_guides,
-    )
-
-
-@router.post("/api/token")
-def token(body: TokenRequest, request: Request, services: ServicesDep) -> TokenResponse:
-    request.app.state.limits.check_login(request, body.username)
-    account = services.accounts.authenticate(body.username, body.password)
-    if account is None:
-        raise HTTPException(401, "用户名或密码不正确。")
-    return TokenResponse(
-        token=services.accounts.issue_token(account),
-        role=account.role,
-        department=account.department,
     )

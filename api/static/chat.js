@@ -22,14 +22,14 @@
     const details = document.createElement("details");
     details.className = "citations";
     const summary = document.createElement("summary");
-    summary.textContent = "依据（" + citations.length + " 处原文）";
+    summary.textContent = "原文（" + citations.length + " 处）";
     details.appendChild(summary);
     for (const c of citations) {
       const div = document.createElement("div");
       div.className = "citation";
       const where = document.createElement("span");
       where.className = "where";
-      where.textContent = "《" + c.document + "》" + c.clause;
+      where.textContent = c.where; // 《document》clause, marked when the text is unverified
       div.appendChild(where);
       div.appendChild(document.createTextNode(c.text));
       details.appendChild(div);
@@ -95,6 +95,8 @@
     ask(question);
   });
   box.addEventListener("keydown", (event) => {
+    // the Enter that ends a Chinese input method's composition picks the characters: not a send
+    if (event.isComposing || event.keyCode === 229) return;
     if (event.key === "Enter" && !event.shiftKey) { event.preventDefault(); form.requestSubmit(); }
   });
   for (const chip of document.querySelectorAll(".chip")) chip.addEventListener("click", () => ask(chip.textContent));

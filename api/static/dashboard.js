@@ -105,4 +105,7 @@
     p.hidden = false;
     sessionStorage.removeItem("notice");
   }
+  for (const button of document.querySelectorAll("button[data-print]")) {
+    button.addEventListener("click", () => window.print());
+  }
 })();

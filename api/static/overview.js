@@ -5,6 +5,15 @@
   const style = getComputedStyle(document.documentElement);
   const colour = (key) => style.getPropertyValue(`--st-${key}`).trim();
 
+  // sizes computed on the server, set through the CSSOM: the pages' policy refuses style attributes
+  for (const box of document.querySelectorAll(".chart-box[data-height]")) {
+    box.style.height = `${box.dataset.height}px`;
+  }
+  for (const gantt of document.querySelectorAll(".gantt")) {
+    gantt.style.setProperty("--months", gantt.dataset.months);
+    gantt.style.setProperty("--today", gantt.dataset.today);
+  }
+
   if (data && window.Chart && document.getElementById("department-chart")) {
     Chart.defaults.font.family = getComputedStyle(document.body).fontFamily;
     Chart.defaults.color = "#1d2939";

@@ -8,7 +8,7 @@ import tomllib
 from pathlib import Path
 
 from assistant.services import Services
-from tests.conftest import fixed_services, make_settings
+from tests.conftest import fixed_services, list_file, make_settings
 
 LABELS = tomllib.loads(
     (Path(__file__).resolve().parents[1] / "data" / "basis_labels.toml").read_text("utf-8")
@@ -61,6 +61,7 @@ def test_another_provinces_plan_gets_no_text_of_this_province(
         "能源化利用，到2025年秸秆综合利用率稳定在90%以上。（市农业农村局牵头，各县市区人民政府负责）\n",
         encoding="utf-8",
     )
+    list_file(services.settings.data_dir, plan, title="孝感市秸秆综合利用工作方案")
     services.ingest.ingest([plan])
     task = next(t for t in services.registry.tasks() if t.document.startswith("孝感市"))
     links = services.basis.basis(task).links

@@ -69,3 +69,55 @@ def test_the_web_chat_knows_the_logged_in_department(services: Services) -> None
         ).json()
     assert "完成碳汇摸底" in answer["answer"]
     assert "完成河湖水质评估" not in answer["answer"]
+
+
+def _report(services: Services) -> None:
+    registry = services.registry
+    forest = next(t for t in registry.tasks(department="县林业局") if t.clause == "二、（一）4.")
+    registry.add_progress(
+        forest.id,
+        department="县林业局",
+        status="进行中",
+        note="全县林业碳汇资源摸底完成六成",
+        reporter="林业局李四",
+        on=dt.date(2026, 9, 10),
+    )
+
+
+def test_officials_ask_what_was_reported(services: Services) -> None:
+    """Issue 19: "进展怎么样", "报了没有", "谁还没报": the reports as filed, with dates and
+    reporters; never to the public."""
+    _report(services)
+    ask = services.answers.ask
+    task = ask("二、（一）4.的进展怎么样？", audience="official")
+    assert task.kind == "progress"
+    assert "最近一次 2026-09-10 县林业局（林业局李四）报“进行中”，待审核" in task.answer
+    assert any("全县林业碳汇资源摸底完成六成" in c.text for c in task.citations)
+    water = ask("县水利局的任务报了没有？", audience="official")
+    assert water.kind == "progress" and water.answer.count("尚未报送进展") == 2
+    ours = ask("我们局的进展报了吗", audience="official", department="县林业局")
+    assert (
+        "林业局李四" in ours.answer
+        and "二、（二）5.加强生态系统保护修复：尚未报送进展" in ours.answer
+    )
+    missing = ask("哪些单位还没报进展？", audience="official")
+    assert "- 县林业局：二、（二）5.、二、（三）" in missing.answer  # 二、（一）4. was reported
+    assert "- 县水利局：二、（二）2.、二、（二）5." in missing.answer
+    public = ask("林业碳汇的进展怎么样？", audience="public")
+    assert public.kind == "restricted" and "林业局李四" not in public.answer
+
+
+def test_follow_ups_over_the_list_just_shown(services: Services) -> None:
+    """ "第二项呢？", "第一项的进展怎么样？", "这些里哪些逾期了？" resolve against the list."""
+    _report(services)
+    ask = services.answers.ask
+    listed = ask("县林业局负责哪些任务？", audience="official", conversation_id="t")
+    assert listed.kind == "department_tasks" and "② 二、（二）5." in listed.answer
+    second = ask("第二项呢？", audience="official", conversation_id="t")
+    assert second.kind == "responsibility" and "二、（二）5." in second.answer
+    first = ask("第一项的进展怎么样？", audience="official", conversation_id="t")
+    assert first.kind == "progress" and "二、（一）4." in first.answer
+    assert "林业局李四" in first.answer and "二、（二）5." not in first.answer
+    overdue = ask("这些里哪些逾期了？", audience="official", conversation_id="t")
+    assert overdue.kind == "due" and "完成碳汇摸底" in overdue.answer
+    assert "完成河湖水质评估" not in overdue.answer  # overdue, but not in the list shown

@@ -28,7 +28,7 @@ def test_questions_and_public_commands(services: Services, fake: FakeTelegram) -
             assert "双碳" in start[0] and "/bind" in start[0]
 
             [answer, *_] = await say(fake, "到2030年要新增多少公用充电桩")
-            assert "1107" in answer and "依据" in answer and "二、（一）2." in answer
+            assert "1107" in answer and "原文" in answer and "二、（一）2." in answer
             assert "<blockquote>" in answer  # quoted original text, as HTML
 
             # in a group: silent unless mentioned or replied to

@@ -52,7 +52,7 @@ def test_a_long_answer_is_split_under_the_limit_without_losing_text() -> None:
     assert all(units(m) <= MAX_MESSAGE for m in messages)
     assert all(_balanced(m) for m in messages)
     shown = "".join(_visible(m).replace("\n", "") for m in messages)
-    expected = answer.answer.replace("\n", "") + "依据："
+    expected = answer.answer.replace("\n", "") + "原文："
     expected += "".join(f"《方案》{c.clause}{c.text}" for c in answer.citations)
     assert shown == expected
     # cut at sentence ends where it can

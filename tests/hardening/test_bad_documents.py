@@ -18,7 +18,7 @@ from retrieval.embedding import CachedEmbedder
 from retrieval.ingest import parse_source
 from retrieval.loaders import MAX_CHARS, read_blocks
 from retrieval.sources import Source
-from tests.conftest import fixed_services, make_settings
+from tests.conftest import fixed_services, list_file, make_settings
 from tests.hardening.conftest import sqlite_url
 
 MANIFEST = """
@@ -162,6 +162,8 @@ def test_bad_files_fail_alone_and_leave_the_index_as_it_was(
     task_before = services.registry.tasks()
 
     bad, good = _bad_files(tmp_path / "bad"), _good_files(tmp_path / "good")
+    for path in [*bad.values(), *good.values()]:
+        list_file(settings.data_dir, path)
     (corpus / "a.txt").write_bytes(PLAN_A.encode("utf-32"))  # the plan itself goes bad
     outcome = services.ingest.ingest([corpus / "a.txt", *bad.values(), *good.values()])
 

@@ -78,6 +78,9 @@ def test_odd_questions_get_an_answer_or_a_chinese_error(
             response = client.post("/api/ask", json=body, headers=headers)
             if not question:
                 assert response.status_code == 422 and "问题" in chinese_error(response)
+            elif len(question.encode()) > 64 * 1024:  # over the body limit: refused unread
+                assert response.status_code == 413
+                assert "请求内容过大（最多 64 KB）" in chinese_error(response)
             elif len(question) > 2000:
                 assert response.status_code == 422
                 assert "问题过长（最多 2000 字）" in chinese_error(response)
@@ -122,7 +125,7 @@ def test_malformed_bodies_get_a_chinese_error(client: TestClient) -> None:
             response = client.post(
                 "/api/ask", content=content, headers={"content-type": content_type}
             )
-            assert response.status_code in (400, 422), (content[:30], response.text)
+            assert response.status_code in (400, 413, 422), (content[:30], response.text)
             chinese_error(response)
 
 

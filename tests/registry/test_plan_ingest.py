@@ -1,5 +1,7 @@
 """Any plan into the ledger through the real CLI: the JSON contract scripts rely on, and plans that
-are bad or odd (no notes, a note without a unit, a scan) — a clear message, nothing lost."""
+are bad or odd (no notes, a note without a unit, a scan) — a clear message, nothing lost. Each plan
+is listed in the uploads' manifest first: a file no manifest lists stays out of the ledger
+(tests/assistant/test_unlisted_documents.py)."""
 
 from __future__ import annotations
 
@@ -14,7 +16,7 @@ import pytest
 from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen import canvas
 
-from tests.conftest import CORPUS
+from tests.conftest import CORPUS, list_file
 
 PLANS = Path(__file__).resolve().parents[1] / "data" / "plans"
 CONTRACT = {
@@ -53,7 +55,8 @@ def _tasks(cli, *args: str) -> list[dict]:  # type: ignore[no-untyped-def]
     return json.loads(cli("tasks", "--json", *args).stdout)
 
 
-def test_a_plan_in_its_own_words_lists_every_measure(cli) -> None:  # type: ignore[no-untyped-def]
+def test_a_plan_in_its_own_words_lists_every_measure(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    list_file(tmp_path / "data", PLANS / "lines-plan.txt", title="临澧县碳达峰行动实施方案")
     ingested = cli("ingest", PLANS / "lines-plan.txt")
     assert "台账更新：任务 17 项" in ingested.stdout
     tasks = _tasks(cli)
@@ -77,9 +80,11 @@ def test_a_plan_in_its_own_words_lists_every_measure(cli) -> None:  # type: igno
 
 
 def test_task_tables_from_word_and_excel(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    list_file(tmp_path / "data", PLANS / "table-plan.docx")
     cli("ingest", PLANS / "table-plan.docx")
     sheet = tmp_path / "分解表.xlsx"  # a file's name (without suffix) is its document's id
     sheet.write_bytes((PLANS / "table-plan.xlsx").read_bytes())
+    list_file(tmp_path / "data", sheet)
     cli("ingest", sheet)
     word = _tasks(cli, "--document", "table-plan")
     assert len(word) == 16 and word[0]["clause"] == "1."
@@ -93,11 +98,13 @@ def test_task_tables_from_word_and_excel(cli, tmp_path: Path) -> None:  # type: 
 
 
 def test_a_plan_without_notes_is_indexed_and_said_so(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    list_file(tmp_path / "data", PLANS / "lines-plan.txt")
     cli("ingest", PLANS / "lines-plan.txt")
     plain = tmp_path / "notice.txt"
     plain.write_text(
         "关于做好秸秆禁烧工作的通知\n一、提高认识。各乡镇要高度重视秸秆禁烧工作。\n", "utf-8"
     )
+    list_file(tmp_path / "data", plain)
     result = cli("ingest", plain)
     assert "没有找到责任分工" in result.stderr
     assert len(_tasks(cli)) == 17  # the ledger keeps what it had
@@ -110,6 +117,7 @@ def test_a_note_without_a_unit_is_kept_and_reported(cli, tmp_path: Path) -> None
         "某县节能工作方案\n1.推进节能改造。（责任单位：）\n2.推广新能源汽车。（县发改局负责）\n",
         "utf-8",
     )
+    list_file(tmp_path / "data", plan)
     result = cli("ingest", plan)
     assert "1. 的责任说明没有可识别的单位" in result.stderr
     first, second = _tasks(cli)
@@ -118,6 +126,7 @@ def test_a_note_without_a_unit_is_kept_and_reported(cli, tmp_path: Path) -> None
 
 
 def test_a_scanned_plan_is_refused_and_the_ledger_kept(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    list_file(tmp_path / "data", PLANS / "lines-plan.txt")
     cli("ingest", PLANS / "lines-plan.txt")
     scan = tmp_path / "scan.pdf"
     page = canvas.Canvas(str(scan), pagesize=A4)
@@ -128,7 +137,9 @@ def test_a_scanned_plan_is_refused_and_the_ledger_kept(cli, tmp_path: Path) -> N
     assert len(_tasks(cli)) == 17
 
 
-def test_removing_a_document_leaves_the_others(cli) -> None:  # type: ignore[no-untyped-def]
+def test_removing_a_document_leaves_the_others(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    list_file(tmp_path / "data", PLANS / "lines-plan.txt", title="临澧县碳达峰行动实施方案")
+    list_file(tmp_path / "data", PLANS / "table-plan.docx")
     cli("ingest", PLANS / "lines-plan.txt")
     cli("ingest", PLANS / "table-plan.docx")
     task = _tasks(cli, "--document", "lines-plan")[0]

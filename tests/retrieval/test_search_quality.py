@@ -81,3 +81,34 @@ def test_filters(plan_services: Services) -> None:
 
 def test_blank_query_finds_nothing(plan_services: Services) -> None:
     assert plan_services.search.search("   ", k=5) == []
+
+
+@pytest.mark.parametrize(
+    ("query", "level"),
+    [
+        ("到2030年要新增多少公用充电桩", "县"),  # a county question: the county plan first
+        ("县里秸秆综合利用率要达到多少", "县"),
+        ("国家对新能源汽车推广有什么要求", "国家"),  # the level the question names wins
+        ("国务院要求单位国内生产总值能耗下降多少", "国家"),
+        ("湖南省2025年非化石能源比重目标是多少", "省"),
+        ("省里对发展抽水蓄能有什么安排", "省"),
+    ],
+)
+def test_the_document_prior(plan_services: Services, query: str, level: str) -> None:
+    hits = plan_services.search.search(query, k=5)
+    assert hits[0].level == level, [(h.level, h.document) for h in hits]
+
+
+def test_the_county_comes_from_the_settings(plan_services: Services) -> None:
+    """Another county's deployment does not see this county's plan first (or at all)."""
+    other = plan_services.search.search("到2030年要新增多少公用充电桩", k=5, county="平江县")
+    assert other and all(h.source_id != "xiangyin-plan" for h in other)
+
+
+def test_the_first_hit_shows_its_answer_within_one_clause(plan_services: Services) -> None:
+    searcher = plan_services.search._searcher
+    for row in _dev_rows()[:40]:
+        for hit in searcher.search(row["question"], k=3):
+            assert hit.chunk.text in hit.shown and len(hit.shown) <= max(500, len(hit.chunk.text))
+            clause = searcher.clause_text(hit.chunk.source_id, hit.chunk.clause)
+            assert hit.shown.replace("\n", "") in clause.replace("\n", "")
