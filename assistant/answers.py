@@ -20,7 +20,16 @@ from assistant.basis import BasisFinder
 from assistant.conversation import ConversationStore, Turn
 from assistant.llm import Rephraser
 from assistant.models import Answer, Audience, Citation, Kind, where_cited
-from assistant.routing import ORDINAL, THESE, Levels, Route, continues, is_follow_up, route
+from assistant.routing import (
+    ORDINAL,
+    THESE,
+    Levels,
+    Route,
+    asks_progress,
+    continues,
+    is_follow_up,
+    route,
+)
 from assistant.texts import Texts
 from registry.db import DatabaseUnavailable
 from registry.service import Registry
@@ -63,7 +72,6 @@ _ASKS_DUTY = re.compile(r"什么要求|何要求|哪些要求|义务|怎么规�
 _OFFENCE_END = re.compile(r"[，,](?:由|处)")
 # the asker's own unit: a department account or a chat bound to one
 _OWN = re.compile(r"我们局|我局|本局|本单位|我们单位|我单位|我们部门|本部门|我们这边|我们的任务")
-_PROGRESS_ASKED = re.compile(r"进展|进度|报|完成了没|干完|做完|完成情况|落实情况|推进")
 _NOT_YET = re.compile(
     r"谁还没报|谁没报|哪些单位.{0,4}没报|哪些部门.{0,4}没报|哪家.{0,4}没报|还有谁没"
 )
@@ -71,7 +79,6 @@ _NOT_YET = re.compile(
 _ASKS_SUBSIDY = re.compile(
     r"有(?:没有)?(?:补贴|补助)|(?:补贴|补助)(?:吗|多少|标准|怎么算|有没有|没有)|补多少|能补"
 )
-_MONEY = re.compile(r"\d+(?:\.\d+)?\s*(?:元|万元|亿元)|[一二三四五六七八九十百千万]+元")
 # whom to ask or where to go, and the parts of a text that say it
 _ASKS_WHOM = re.compile(
     r"找谁|问谁|问哪|哪个部门|咨询|手续|办理|去哪|哪去|送哪|放哪|往哪|哪个桶|交给谁|哪里办|申请"
@@ -84,12 +91,13 @@ _CLASSES = re.compile(r"[两二三四五六七八九十几]大?[类种]")
 _ASKS_ITEMS = re.compile(r"包括|都有啥|都有什么|有哪些东西|算不算")
 _ITEMS = re.compile(r"(?:[^、，。：；]{1,8}、){2,}[^、，。：；]{1,8}等")
 _SHORT_PART = 40
-_ASKING = re.compile(r"罚|多少|几|谁|管|哪")
-_ELLIPTIC = 12
 _ONLY_OVERDUE = re.compile(r"逾期|超期|过期|拖期|延期")
 _ALSO_DUE = re.compile(r"到期|将要|即将|快要|临期")
 _ASKS_PENALTY = re.compile(r"罚|处分|后果|拘留|怎么处理|如何处理|会怎样|会怎么样")
-_AMOUNT_WORDS = r"[\d一二三四五六七八九十百千万]+(?:万|千)?元|拘留|倍以上|按日连续处罚"
+# a sum of money, and what sets a penalty
+_SUM = r"[\d.一二三四五六七八九十百千万亿]+(?:万|千|亿)?元"
+_MONEY = re.compile(_SUM)
+_AMOUNT_WORDS = rf"{_SUM}|拘留|倍以上|按日连续处罚"
 _AMOUNT = re.compile(_AMOUNT_WORDS)
 # what happens to an offence: a fine, detention, criminal liability
 _CONSEQUENCE = re.compile(rf"{_AMOUNT_WORDS}|刑事责任|吊销")
@@ -253,10 +261,11 @@ class AnswerService:
             aliases_in_question=[surface for surface, _ in mentions],
             in_domain=in_domain,
             previous=previous.kind if previous else None,
-            # a short question naming nothing of the domain ("烧了罚多少钱？") asks on about
-            # the conversation's topic
-            follow_up=is_follow_up(question, self._tokenizer.tokens(question))
-            or (len(normalize(question)) <= _ELLIPTIC and not self._topic_terms(question)),
+            follow_up=is_follow_up(
+                question,
+                self._tokenizer.tokens(question),
+                self._tokenizer.domain_terms(question),
+            ),
             place=self._texts.county_words,
             scope=self._levels().scope.of(question),
             continues=continues(question),
@@ -289,10 +298,6 @@ class AnswerService:
             self._cache.put(key, answer, turn)
         return answer
 
-    def _topic_terms(self, question: str) -> list[str]:
-        """The domain words a question names that are a topic, not what it asks ("罚多少")."""
-        return [w for w in self._tokenizer.domain_terms(question) if not _ASKING.search(w)]
-
     def _cache_key(
         self, question: str, audience: Audience, department: str | None
     ) -> Hashable | None:
@@ -309,7 +314,7 @@ class AnswerService:
         if kind == "out_of_scope":
             return Answer(answer=self._texts.out_of_scope, citations=[], kind=kind), r.turn(kind)
         if kind == "restricted":
-            what = "各单位的工作推进情况" if _PROGRESS_ASKED.search(r.question) else "到期事项"
+            what = "各单位的工作推进情况" if asks_progress(r.question) else "到期事项"
             text = f"{what}属于专班内部工作信息，公众渠道不提供；工作人员请登录后查询。"
             return Answer(answer=text, citations=[], kind=kind), r.turn(kind)
         if kind == "progress":
@@ -740,25 +745,28 @@ class AnswerService:
         whom to ask."""
         known = self._direct(r, passages)
         text = f"现有文件没有写明补贴的标准和金额。文件中有关的内容是：{known}"
-        force = self._ledger(r, self._registry.taskforce, None)
-        if force is not None:
-            office = _sentence_with(force.text, "办公室") or force.text
-            text += f"\n具体政策请以有关部门的最新公告为准，也可以咨询县“双碳”工作专班办公室（设在{force.office}）。"
-            citations = [
-                *citations,
-                Citation(document=force.document, clause=force.clause, text=office),
-            ]
+        if office := self._office(r):
+            where, cited = office
+            text += f"\n具体政策请以有关部门的最新公告为准，也可以咨询县“双碳”工作专班办公室（设在{where}）。"
+            citations = [*citations, cited]
         return Answer(answer=text, citations=citations, kind="not_covered"), r.turn("not_covered")
 
     def _not_covered(self, r: _Request) -> tuple[Answer, Turn]:
-        force = self._ledger(r, self._registry.taskforce, None)
         text = "抱歉，现有文件中没有找到能回答这个问题的内容，我不能凭空作答。"
         citations = []
-        if force is not None:
-            office = _sentence_with(force.text, "办公室") or force.text
-            text += f"建议咨询县“双碳”工作专班办公室（设在{force.office}）。"
-            citations.append(Citation(document=force.document, clause=force.clause, text=office))
+        if office := self._office(r):
+            where, cited = office
+            text += f"建议咨询县“双碳”工作专班办公室（设在{where}）。"
+            citations.append(cited)
         return Answer(answer=text, citations=citations, kind="not_covered"), r.turn("not_covered")
+
+    def _office(self, r: _Request) -> tuple[str, Citation] | None:
+        """Whom to ask: where the task force's office sits, and the sentence that says so."""
+        force = self._ledger(r, self._registry.taskforce, None)
+        if force is None:
+            return None
+        sentence = _sentence_with(force.text, "办公室") or force.text
+        return force.office, Citation(document=force.document, clause=force.clause, text=sentence)
 
     # -- helpers ---------------------------------------------------------------------------------
     @staticmethod

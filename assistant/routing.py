@@ -21,6 +21,10 @@ _PROGRESS = re.compile(
     r"进展|进度|报了|报没报|报送|没报|未报|还没报|干完了没|做完了没|完成了没|干得怎么样|"
     r"完成情况|落实情况|推进情况|推进得怎么样"
 )
+# a question this short naming no topic asks on about the conversation's ("烧了罚多少钱？");
+# the domain words that say what is asked, not about what
+_ELLIPTIC = 12
+_ASKING = re.compile(r"罚|多少|几|谁|管|哪")
 # a follow-up naming an item of the list just shown: "第二项呢？"
 ORDINAL = re.compile(r"第([一二三四五六七八九十]+|\d+)(?:项|个|条|件)")
 # "这些里哪些逾期了？": the tasks just shown
@@ -134,14 +138,23 @@ class Route:
     follow_up: bool
 
 
-def is_follow_up(question: str, tokens: list[str]) -> bool:
-    """A short question with no topic of its own ("那它什么时候完成？", "牵头的是谁？"), or one
-    naming an item of the list just shown ("第二项呢？"). A topic the question names wins over
-    the conversation's ("林业碳汇摸底这项任务谁牵头？" is about 林业碳汇)."""
+def is_follow_up(question: str, tokens: list[str], domain_terms: list[str]) -> bool:
+    """A short question with no topic of its own ("那它什么时候完成？", "牵头的是谁？"), one
+    naming nothing of the domain but what it asks ("烧了罚多少钱？"), or one naming an item of
+    the list just shown ("第二项呢？"). A topic the question names wins over the conversation's
+    ("林业碳汇摸底这项任务谁牵头？" is about 林业碳汇). ``domain_terms``: the lexicon's words
+    in the question."""
     text = normalize(question)
     if ORDINAL.search(text) or THESE.search(text):
         return True
+    if len(text) <= _ELLIPTIC and not [w for w in domain_terms if not _ASKING.search(w)]:
+        return True
     return len(text) <= 16 and not set(tokens) - _NO_TOPIC
+
+
+def asks_progress(question: str) -> bool:
+    """What departments have reported ("进展怎么样", "报了没有")."""
+    return bool(_PROGRESS.search(normalize(question)))
 
 
 def continues(question: str) -> bool:
@@ -238,7 +251,7 @@ def route(
         return Route("out_of_scope", names, False)
     if _TASKFORCE.search(text):
         return Route("taskforce", names, follow_up)
-    if _PROGRESS.search(text) and not scope:  # "未按规定报送的如何处罚" asks the law
+    if asks_progress(text) and not scope:  # "未按规定报送的如何处罚" asks the law
         return Route("progress" if audience == "official" else "restricted", names, follow_up)
     if _DUE.search(text):
         return Route("due" if audience == "official" else "restricted", names, follow_up)
