@@ -18,6 +18,7 @@ from typing import TypeVar
 from assistant.answer_cache import AnswerCache
 from assistant.basis import BasisFinder
 from assistant.conversation import ConversationStore, Turn
+from assistant.intent import IntentIndex, frame
 from assistant.llm import Rephraser
 from assistant.models import Answer, Audience, Citation, Kind, where_cited
 from assistant.routing import (
@@ -90,7 +91,16 @@ _CLASSES = re.compile(r"[两二三四五六七八九十几]大?[类种]")
 # what a kind includes ("有害垃圾都包括啥") and a part listing its items ("废电池、废灯管…等")
 _ASKS_ITEMS = re.compile(r"包括|都有啥|都有什么|有哪些东西|算不算")
 _ITEMS = re.compile(r"(?:[^、，。：；]{1,8}、){2,}[^、，。：；]{1,8}等")
+# what to do about a thing ("装之前要注意些啥", "旧冰箱咋处理", "稻草能拿去干啥") and a part
+# that says it: what one can or should do, step by step
+_ASKS_HOW = re.compile(
+    r"注意|咋办|怎么办|咋弄|怎么弄|咋处理|怎样处理|怎么处置|咋整|干啥用|有什么用|去处|怎么做|咋做|"
+    r"(?:拿去|拿来|用来|能)(?:干啥|干什么|做什么|做啥)"
+)
+_ADVICE = re.compile(r"可以|交给|先|再|请|一定|用作")
 _SHORT_PART = 40
+_DIRECT_MAX = 160  # characters of a public direct answer a short part grows to
+_ASKS_ROLE = re.compile(r"(牵头|配合)(?:的|哪|了|几|多少)")
 _ONLY_OVERDUE = re.compile(r"逾期|超期|过期|拖期|延期")
 _ALSO_DUE = re.compile(r"到期|将要|即将|快要|临期")
 _ASKS_PENALTY = re.compile(r"罚|处分|后果|拘留|怎么处理|如何处理|会怎样|会怎么样")
@@ -101,9 +111,13 @@ _AMOUNT_WORDS = rf"{_SUM}|拘留|倍以上|按日连续处罚"
 _AMOUNT = re.compile(_AMOUNT_WORDS)
 # what happens to an offence: a fine, detention, criminal liability
 _CONSEQUENCE = re.compile(rf"{_AMOUNT_WORDS}|刑事责任|吊销")
+# a text that says there is a penalty, with or without its amount ("…会被罚款。")
+_PENALTY = re.compile(rf"{_AMOUNT_WORDS}|刑事责任|吊销|罚款")
 _CLEARLY_CLOSER = 0.025
 # the parts of a quote a direct answer is made of: sentences, clauses, the pieces joined with "……"
-_PARTS = re.compile(r"(?<=[。！？；])|……")
+_SENTENCES = re.compile(r"(?<=[。！？])|……")
+_CLAUSES = re.compile(r"(?<=[；;])")
+_ITEM_REFERENCE = re.compile(r"第([一二三四五六七八九十]+)项")
 _QUANTITY = re.compile(r"多少|几个|几家|几座|规模|多大|数量")
 _WHEN = re.compile(r"哪年|哪一年|什么时候|何时|截止|期限|时限|几年|完成")
 _CURRENT = re.compile(r"现在|现有|目前|已有|已经|当前|有多少|有几")
@@ -202,10 +216,12 @@ class AnswerService:
         levels: Callable[[], Levels] = Levels,
         basis: BasisFinder | None = None,
         cache: AnswerCache | None = None,
+        intents: IntentIndex | None = None,
     ) -> None:
         """``levels``: the laws, the texts above the county's and how questions name their places
         and issuers, read from the manifest as it is (an upload published joins at once);
-        ``basis``: finds a task's 上位依据."""
+        ``basis``: finds a task's 上位依据; ``intents``: how each kind of question is put, for
+        what the router's keywords leave open."""
         self._cache = cache
         self._searcher = searcher
         self._registry = registry
@@ -217,6 +233,7 @@ class AnswerService:
         self._texts = texts
         self._levels = levels
         self._basis = basis
+        self._intents = intents
         self._not_metric = _NOT_METRIC | set(texts.county_words)
 
     def ask(
@@ -247,38 +264,10 @@ class AnswerService:
             answer, turn = cached
             self._conversations.remember(conversation_id, turn)
             return answer.model_copy(update={"conversation_id": conversation_id})
-        mentions = self._tokenizer.mentions(question)
+        decided, in_domain = self.route_of(
+            question, audience=audience, department=department, previous=previous
+        )
         own = _OWN.search(question)
-        departments = list(dict.fromkeys(name for _, name in mentions))
-        if own and department:
-            departments.append(department)
-            mentions.append((own.group(), department))
-        in_domain = bool(departments or self._tokenizer.domain_terms(question))
-        decided = route(
-            question,
-            audience=audience,
-            departments=departments,
-            aliases_in_question=[surface for surface, _ in mentions],
-            in_domain=in_domain,
-            previous=previous.kind if previous else None,
-            follow_up=is_follow_up(
-                question,
-                self._tokenizer.tokens(question),
-                self._tokenizer.domain_terms(question),
-            ),
-            place=self._texts.county_words,
-            scope=self._levels().scope.of(question),
-            continues=continues(question),
-        )
-        # why this route, for the logs: what the question named and what it took from before
-        logger.info(
-            "route %s: departments=%s follow_up=%s previous=%s in_domain=%s",
-            decided.kind,
-            ",".join(decided.departments) or "-",
-            decided.follow_up,
-            previous.kind if previous else "-",
-            in_domain,
-        )
         request = _Request(question, audience, decided, previous, in_domain)
         if own and not department and audience == "official":
             request.notes.append("您的账号没有所属部门，以下是全县的情况。")
@@ -297,6 +286,60 @@ class AnswerService:
         if key is not None and self._cache is not None:
             self._cache.put(key, answer, turn)
         return answer
+
+    def route_of(
+        self,
+        question: str,
+        *,
+        audience: Audience,
+        department: str | None = None,
+        previous: Turn | None = None,
+        examples: bool = True,
+    ) -> tuple[Route, bool]:
+        """The route a question takes, and whether it is in the domain. ``examples``: the
+        nearest examples decide what the keywords leave open (off only to measure them:
+        ``bench.routing``)."""
+        mentions = self._tokenizer.mentions(question)
+        own = _OWN.search(question)
+        departments = list(dict.fromkeys(name for _, name in mentions))
+        if own and department:
+            departments.append(department)
+            mentions.append((own.group(), department))
+        topics = self._tokenizer.domain_terms(question)
+        in_domain = bool(departments or topics)
+        framed = frame(question, [*(w for w, _ in mentions), *self._texts.county_words], topics)
+        intent = self._intents.nearest(framed) if self._intents and examples else None
+        decided = route(
+            question,
+            audience=audience,
+            departments=departments,
+            aliases_in_question=[surface for surface, _ in mentions],
+            in_domain=in_domain,
+            previous=previous.kind if previous else None,
+            follow_up=is_follow_up(
+                question,
+                self._tokenizer.tokens(question),
+                # a department named is a topic of its own ("县科技局还有别的任务没？")
+                [*topics, *(w for w, _ in mentions)],
+            ),
+            place=self._texts.county_words,
+            scope=self._levels().scope.of(question),
+            continues=continues(question),
+            intent=intent,
+        )
+        # why this route, for the logs: what the question named, what it took from before and
+        # how it is put (its frame and nearest examples)
+        logger.info(
+            "route %s: departments=%s follow_up=%s previous=%s in_domain=%s frame=%s intent=%s",
+            decided.kind,
+            ",".join(decided.departments) or "-",
+            decided.follow_up,
+            previous.kind if previous else "-",
+            in_domain,
+            framed,
+            intent or "-",
+        )
+        return decided, in_domain
 
     def _cache_key(
         self, question: str, audience: Audience, department: str | None
@@ -359,14 +402,24 @@ class AnswerService:
         by_document: dict[str, list[TaskView]] = {}
         for task in tasks:
             by_document.setdefault(task.document, []).append(task)
-        n = 0
+        n, shown = 0, []
+        role = _role_asked(r.question)
         for document, own in by_document.items():  # each task under its own document's title
             leads = sum(1 for t in own if t.role_of(department) == "牵头")
-            lines.append(
+            counts = (
                 f"{department}在《{document}》中承担{chinese_count(len(own))}项任务"
-                f"（牵头{chinese_count(leads)}项、配合{chinese_count(len(own) - leads)}项）："
+                f"（牵头{chinese_count(leads)}项、配合{chinese_count(len(own) - leads)}项）"
             )
-            for task in own:
+            # "我们局牵头的是哪几项": those only, so that "第二项" names the second of them
+            asked = [t for t in own if t.role_of(department) == role]
+            if role and asked:
+                lines.append(f"{counts}，{role}的是：")
+            elif role:
+                lines.append(f"{counts}，没有{role}的任务，全部任务是：")
+            else:
+                lines.append(f"{counts}：")
+            for task in asked or own:
+                shown.append(task)
                 lines.append(
                     f"{_BULLETS[n % len(_BULLETS)]} {task.clause}{task.title}（{task.role_of(department)}）"
                 )
@@ -388,7 +441,7 @@ class AnswerService:
         if not lines:
             return self._not_covered(r)
         turn = r.turn(
-            "department_tasks", task_ids=tuple(t.id for t in tasks), departments=(department,)
+            "department_tasks", task_ids=tuple(t.id for t in shown), departments=(department,)
         )
         return Answer(answer="\n".join(lines), citations=citations, kind="department_tasks"), turn
 
@@ -454,8 +507,12 @@ class AnswerService:
         }
         current = bool(_CURRENT.search(r.question))
         quantity = bool(_QUANTITY.search(r.question)) and not _WHEN.search(r.question)
+        # the indicator the question names ("受污染耕地安全利用率") must be the task's own
+        named = set(self._tokenizer.domain_terms(r.question))
         chosen: dict[int, list[TargetView]] = {}
         for task in tasks:
+            if not r.route.follow_up and any(w not in normalize(task.text) for w in named):
+                continue
             relevant = [
                 t
                 for t in task.targets
@@ -666,7 +723,7 @@ class AnswerService:
                 (c.document, c.clause) == (hit.chunk.document, hit.chunk.clause) for c in citations
             ):
                 continue
-            quote = self._quote(hit, r.search_query, prefer=_asked(r.question))
+            quote = self._quote(hit, r)
             level = _LEVEL_NAMES.get(hit.chunk.level, "")
             # an article's "title" is only its opening words: 第一百一十九条 is the citation
             title = "" if hit.chunk.clause.endswith("条") else f"（{hit.chunk.title}）"
@@ -706,36 +763,63 @@ class AnswerService:
         quoted (its best sentences; of an article, what it requires and the matching items and
         penalty). The public: the part of the passages shown that names what is asked (the
         penalty, whom to ask, the classes or items of a kind: ``_asked``), else the one that
-        meets the question best; a short part is joined by the next."""
+        meets the question best. A part is a sentence or its clause ("…，投可回收物；"); a
+        penalty is judged with the offence its sentence names. A short part says too little
+        alone ("动手之前先做好三件事。"): its whole sentence, else what follows it, joins it."""
         if r.audience == "official":
             return quotes[0]
-        own = set(self._tokenizer.tokens(r.search_query))  # the asker's words count double
+        own = set(self._tokenizer.tokens(r.question))  # the asker's own words count double
         wanted = set(self._tokenizer.tokens(self._tokenizer.expand(r.search_query)))
-        prefer = _asked(r.question)
+        prefer = r.asked
         parts = [
-            (n, i, part)
+            _Part(n, s, i, part, sentence)
             for n, quote in enumerate(quotes)
-            for i, part in enumerate(_PARTS.split(quote.replace("\n", "")))
+            for s, sentence in enumerate(_SENTENCES.split(quote.replace("\n", "")))
+            for i, part in enumerate(_CLAUSES.split(sentence))
             if part.strip("…；; ")
         ]
 
-        def rank(item: tuple[int, int, str]) -> tuple[int, int, int, int]:
-            n, i, part = item
-            words = set(self._tokenizer.tokens(part))
-            overlap = len(wanted & words) + len(own & words)
-            if prefer is not None and prefer.search(part):
-                # what is asked for: the penalty closest to what is asked about; whom to ask,
-                # from the first passage naming someone
-                if prefer is _CONSEQUENCE:
-                    return (0, -overlap, n, i)
-                return (0, n, -overlap, i)
-            return (1, -overlap, n, i)
+        def overlap(text: str) -> int:
+            words = set(self._tokenizer.tokens(text))
+            return len(wanted & words) + len(own & words)
+
+        def rank(part: _Part) -> tuple[int, int, int, int, int, int]:
+            found = overlap(part.text)
+            # a penalty is read with the offence it punishes: the rest of its sentence ("未在指定
+            # 的地点分类投放…的，…；情节严重的，…罚款。") and the items it names ("个人有前款第一
+            # 项…" → "（一）随意倾倒…"); between penalties of a passage as close, these decide
+            if prefer is _CONSEQUENCE:
+                named = (
+                    m.group()
+                    for number in _ITEM_REFERENCE.findall(part.text)
+                    if (m := re.search(rf"（{number}）[^；。]*", quotes[part.n]))
+                )
+                context = overlap("".join([part.sentence, *named]))
+            else:
+                context = found
+            if prefer is not None and prefer.search(part.text):
+                # what is asked for (the penalty, whom to ask …), closest to what is asked about;
+                # whom to ask: a part naming the department before one saying "ask someone"
+                vague = prefer is _NAMES_WHOM and not self._tokenizer.departments(part.text)
+                return (int(vague), -found, part.n, -context, part.s, part.i)
+            return (2, -found, part.n, -context, part.s, part.i)
 
         ranked = sorted(parts, key=rank)
-        # a short part ("但规矩很严。") says too little alone: the next best joins it
-        best = ranked[:1] if len(ranked[0][2]) >= _SHORT_PART else ranked[:2]
-        words = "".join(part.strip("…") for _, _, part in sorted(best))
-        words = words.strip().rstrip("；;，,：:")
+        best = ranked[0]
+        chosen = [best]
+        if len(best.text) < _SHORT_PART:
+            same = [p for p in parts if (p.n, p.s) == (best.n, best.s)]
+            after = [p for p in parts if p.n == best.n and (p.s, p.i) > (best.s, best.i)]
+            if len(best.sentence) <= _DIRECT_MAX and len(same) > 1:
+                chosen = same
+            for part in after if len(chosen) == 1 else ():
+                if sum(len(p.text) for p in chosen) + len(part.text) > _DIRECT_MAX:
+                    break
+                chosen.append(part)
+            if len(chosen) == 1:
+                chosen += ranked[1:2]
+        chosen.sort(key=lambda p: (p.n, p.s, p.i))
+        words = "".join(p.text.strip("…") for p in chosen).strip().rstrip("；;，,：:")
         return words if words.endswith(("。", "！", "？")) else f"{words}。"
 
     def _unsettled(
@@ -852,14 +936,19 @@ class AnswerService:
         """A penalty asked by the public: our guide's section on it, when it states the amount
         (of a regulation the corpus may not hold: 烟花爆竹), joins second after the law."""
         found = self._searcher.search(r.search_query, k=2, filters=filters)
-        plain = next((h for h in found if self._gate.passes(h) and self._sets_penalty(h)), None)
+        plain = next((h for h in found if self._gate.passes(h) and self._names_penalty(h)), None)
         if plain is None:
             return hits
         return hits.reordered([*hits[:1], plain, *hits[1:]])
 
     def _sets_penalty(self, hit: SearchHit) -> bool:
-        whole = self._searcher.clause_text(hit.chunk.source_id, hit.chunk.clause)
-        return bool(_AMOUNT.search(whole or hit.chunk.text))
+        return bool(_AMOUNT.search(self._whole(hit)))
+
+    def _names_penalty(self, hit: SearchHit) -> bool:
+        return bool(_PENALTY.search(self._whole(hit)))
+
+    def _whole(self, hit: SearchHit) -> str:
+        return self._searcher.clause_text(hit.chunk.source_id, hit.chunk.clause) or hit.chunk.text
 
     def _figures_first(self, r: _Request, hits: SearchResults) -> SearchResults:
         """For a figure asked of a higher text ("湖南“十四五”风电装机目标是多少"), the passages that
@@ -932,19 +1021,21 @@ class AnswerService:
                 found.append(task)
         return found[:3]
 
-    def _quote(self, hit: SearchHit, query: str, *, prefer: re.Pattern[str] | None = None) -> str:
+    def _quote(self, hit: SearchHit, r: _Request) -> str:
         """A passage's words for an answer: all of a short one; of an article, its opening (what
         it requires, who enforces, the penalty) and the items and paragraphs that match; else the
-        sentences of the clause that match. Without the label: "第一百一十九条 违反本法…" is
-        cited as 第一百一十九条. A clause split into several chunks is quoted from all of them.
-        ``prefer``: sentences naming what the question asks for come first (see ``_asked``)."""
+        sentences of the clause that match, those naming what is asked first (``r.asked``).
+        Without the label: "第一百一十九条 违反本法…" is cited as 第一百一十九条. A clause split into
+        several chunks is quoted from all of them."""
         whole = self._searcher.clause_text(hit.chunk.source_id, hit.chunk.clause) or hit.chunk.text
         if len(whole.replace("\n", "")) <= _WHOLE_QUOTE:
             quote = whole.replace("\n", "")
         elif hit.chunk.clause.endswith("条"):
-            quote = self._article_quote(whole, query)
+            quote = self._article_quote(whole, r.search_query)
         else:
-            quote = self._best_sentences(whole, query, limit=2, prefer=prefer)
+            quote = self._best_sentences(
+                whole, r.search_query, limit=2, prefer=r.asked, own=r.question
+            )
         return quote.removeprefix(hit.chunk.clause).strip()
 
     def _article_quote(self, text: str, query: str) -> str:
@@ -967,20 +1058,36 @@ class AnswerService:
         return quote
 
     def _best_sentences(
-        self, text: str, query: str, *, limit: int, prefer: re.Pattern[str] | None = None
+        self,
+        text: str,
+        query: str,
+        *,
+        limit: int,
+        prefer: re.Pattern[str] | None = None,
+        own: str = "",
     ) -> str:
-        """The ``limit`` sentences sharing most of the query's words, in their order; those
-        matching ``prefer`` (what the question asks for: an amount, whom to ask) first."""
+        """The ``limit`` sentences sharing most of the query's words (``own``: the asker's
+        words, which count double), in their order; those matching ``prefer`` (what the question
+        asks for: an amount, whom to ask) first. A short sentence that opens what follows
+        ("动手之前先做好三件事。") brings the sentences after it, up to ``_DIRECT_MAX``."""
         wanted = set(self._tokenizer.tokens(self._tokenizer.expand(query)))
+        asker = set(self._tokenizer.tokens(own))
         sentences = [s for s in split_sentences(text.replace("\n", "")) if s.strip()]
 
         def rank(i: int) -> tuple[bool, int, int]:
-            found = len(wanted & set(self._tokenizer.tokens(sentences[i])))
+            words = set(self._tokenizer.tokens(sentences[i]))
+            found = len(wanted & words) + len(asker & words)
             return (prefer is None or not prefer.search(sentences[i]), -found, i)
 
-        scored = sorted(range(len(sentences)), key=rank)
-        keep = sorted(scored[:limit])
-        return "".join(sentences[i] for i in keep)
+        keep = set(sorted(range(len(sentences)), key=rank)[:limit])
+        for i in sorted(keep):
+            size, j = len(sentences[i]), i + 1
+            while size < _SHORT_PART and j < len(sentences):
+                if size + len(sentences[j]) > _DIRECT_MAX:
+                    break
+                keep.add(j)
+                size, j = size + len(sentences[j]), j + 1
+        return "".join(sentences[i] for i in sorted(keep))
 
     def _summary(self, task: TaskView, department: str) -> str:
         """The sentence of the task that most concerns the department, else its opening one."""
@@ -997,6 +1104,17 @@ class AnswerService:
 
 
 @dataclass(frozen=True)
+class _Part:
+    """A part of a quote a public answer is made of: passage n, sentence s, its clause i."""
+
+    n: int
+    s: int
+    i: int
+    text: str
+    sentence: str
+
+
+@dataclass(frozen=True)
 class _Request:
     question: str
     audience: Audience
@@ -1010,6 +1128,15 @@ class _Request:
     def on_topic(self) -> bool:
         """In the domain, itself or as a follow-up of a question that was."""
         return self.in_domain or (self.route.follow_up and self.previous is not None)
+
+    @property
+    def asked(self) -> re.Pattern[str] | None:
+        """What the answer must name (``_asked``); a question pointing back that asks nothing
+        itself ("那用完的干电池呢？" after "旧衣服放哪个桶？") asks what the last one asked."""
+        own = _asked(self.question)
+        if own is None and self.previous is not None and continues(self.question):
+            return _asked(self.previous.query)
+        return own
 
     @property
     def search_query(self) -> str:
@@ -1057,7 +1184,15 @@ def _asked(question: str) -> re.Pattern[str] | None:
         return _NAMES_WHOM
     if _ASKS_CLASSES.search(question):
         return _CLASSES
-    return _ITEMS if _ASKS_ITEMS.search(question) else None
+    if _ASKS_ITEMS.search(question):
+        return _ITEMS
+    return _ADVICE if _ASKS_HOW.search(question) else None
+
+
+def _role_asked(question: str) -> str | None:
+    """ "牵头的是哪几项" asks the tasks a department leads; "配合的有哪些", those it supports."""
+    found = _ASKS_ROLE.search(normalize(question))
+    return found.group(1) if found else None
 
 
 def _ordinal(word: str) -> int:

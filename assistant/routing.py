@@ -10,6 +10,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+from assistant.intent import Intent
 from assistant.models import Audience, Kind
 from retrieval.sources import Source
 from retrieval.text import normalize
@@ -19,7 +20,8 @@ _DUE = re.compile(r"到期|逾期|里程碑|本月|这个月|本周|下个月|�
 # what departments have reported (进展): the ledger's, for officials only
 _PROGRESS = re.compile(
     r"进展|进度|报了|报没报|报送|没报|未报|还没报|干完了没|做完了没|完成了没|干得怎么样|"
-    r"完成情况|落实情况|推进情况|推进得怎么样"
+    r"完成情况|落实情况|推进情况|推进得怎么样|(?:建|装|完成|做|修|种|改造|新增)了(?:多少|几)|"
+    r"(?:建成|落地|完成|装好|开工)了?(?:多少|几)[个家座项]?了"
 )
 # a question this short naming no topic asks on about the conversation's ("烧了罚多少钱？");
 # the domain words that say what is asked, not about what
@@ -125,6 +127,10 @@ _GENERIC = re.compile(
     r"负责|哪些|什么|任务|职责|工作|承担|具体|主要|都|有|的|是|在|方案|中|里|干|做|管|啥|了|要|呢|吗|"
     r"请问|一下|县|那|几|两|哪|项|活儿?|手上|手头|双碳|牵头|配合|还是|[？?！!。，,、\s]"
 )
+# the nearest examples decide only when close and agreed (see bench/routing.py)
+_CLOSE = 0.3
+_AGREED = 0.6
+_SURE = 0.6  # close enough to decide over an ambiguous keyword (多少, 截止)
 _OUT_OF_SCOPE = re.compile(
     r"天气|气温|下雨|股票|股市|大盘|基金|彩票|双色球|比分|世界杯|球赛|明星|演唱会|电影|电视剧|八卦|"
     r"高考|分数线|房价|减肥|菜谱|餐馆|好吃|护照|签证|个税|个人所得税|医保|社保|养老保险|高铁|火车票"
@@ -239,11 +245,13 @@ def route(
     place: Sequence[str] = (),
     scope: str | None = None,
     continues: bool = False,
+    intent: Intent | None = None,
 ) -> Route:
     """``follow_up``: the question is about the previous turn's topic (see ``is_follow_up``);
     ``continues``: it asks the previous turn's question of a topic it names ("那净土保卫战呢？");
     ``place``: how people name the county ("湘阴县", "湘阴"); ``scope``: the level of texts it
-    asks about (``Scope.of``)."""
+    asks about (``Scope.of``); ``intent``: the nearest examples' reading (``intent``), for
+    what no keyword decides."""
     text = normalize(question)
     follow_up = previous is not None and follow_up
     names = tuple(departments)
@@ -263,6 +271,9 @@ def route(
         return Route("green_living" if audience == "public" else "policy", names, follow_up)
     if _RESPONSIBILITY.search(text):
         return Route("responsibility", names, follow_up)
+    if sure := _sure(intent, ("progress", "due")):
+        # "本季度截止的有哪些", "建成几个了": put as the ledger's dates and reports are asked
+        return Route(sure if audience == "official" else "restricted", names, follow_up)
     if _TARGET.search(text):
         return Route("target", names, follow_up)
     if departments and _DEPARTMENT_DUTY.search(text) and not follow_up:
@@ -271,7 +282,22 @@ def route(
         return Route("responsibility", names, True)  # "第二项呢？": that item, in full
     if (follow_up or continues) and previous in ("target", "responsibility", "department_tasks"):
         return Route(previous, names, follow_up)
+    if intent is not None and intent.similarity >= _CLOSE and intent.share >= _AGREED:
+        # no keyword decided: how the question is put, by its nearest examples
+        if intent.kind in ("progress", "due") and audience == "official" and not scope:
+            return Route(intent.kind, names, follow_up)  # the public's only when sure
+        if intent.kind == "department_tasks" and departments:
+            return Route("department_tasks", names, follow_up)
+        if intent.kind in ("responsibility", "target", "taskforce", "basis") and in_domain:
+            return Route(intent.kind, names, follow_up)
     return Route("green_living" if audience == "public" else "policy", names, follow_up)
+
+
+def _sure(intent: Intent | None, kinds: Sequence[Kind]) -> Kind | None:
+    """The intent's kind, when one of ``kinds`` and put almost as an example is."""
+    if intent is not None and intent.kind in kinds and intent.similarity >= _SURE:
+        return intent.kind
+    return None
 
 
 @dataclass(frozen=True)

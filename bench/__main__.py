@@ -2,7 +2,7 @@
 
 ``python -m bench`` (``make bench``): retrieval quality on the dev set and four external sets
 (at least 1,000 questions each), the ledger extractor against hand-labelled plans, 上位依据
-links against hand labels, OCR seconds per page and characters right, the 督办总览 at 1,000
+links against hand labels, routing against held-out hand-labelled questions, OCR seconds per page and characters right, the 督办总览 at 1,000
 tasks, latency at the plan's size
 and at ~10k chunks, ingest speed and memory, start-up time, HTTP load, profile. ``--quick`` (``make bench-quick``): the dev set, ~100
 questions per external set, the plan's index only, a short load test.
@@ -36,6 +36,7 @@ from bench import (
     profiling,
     quality,
     report,
+    routing,
 )
 from bench.datasets import SEED
 from bench.metrics import save, table
@@ -43,7 +44,7 @@ from bench.stack import CACHE_DIR, corpus_items, open_stack, searcher_of, servic
 from retrieval.fusion import FusionWeights, HandFusion, LearnedFusion
 
 SECTIONS = (
-    "ledger", "basis", "ocr", "overview", "channels", "ingest", "quality", "latency", "startup", "profile",
+    "ledger", "basis", "routing", "ocr", "overview", "channels", "ingest", "quality", "latency", "startup", "profile",
     "load",
 )  # fmt: skip
 
@@ -95,6 +96,11 @@ def run(args: argparse.Namespace, root: Path) -> dict[str, Any]:
         results["basis"] = basis.run(root)
         save("basis", results["basis"])
         lap("basis")
+
+    if "routing" in wanted:
+        results["routing"] = routing.run(root)
+        save("routing", results["routing"])
+        lap("routing")
 
     if "ocr" in wanted:
         results["ocr"] = ocr.run()

@@ -12,6 +12,7 @@ from assistant.basis import BasisFinder
 from assistant.conversation import ConversationStore
 from assistant.ingest import IngestService
 from assistant.intake import IntakeService
+from assistant.intent import IntentIndex
 from assistant.llm import Rephraser, build_chat_model
 from assistant.reminders import ReminderPlanner
 from assistant.search import SearchService
@@ -192,6 +193,7 @@ def build_services(settings: Settings, *, clock: Clock = shanghai_now) -> Servic
             cache=AnswerCache(size=settings.answer_cache_size)
             if settings.answer_cache_size
             else None,
+            intents=IntentIndex.load(),
         ),
         basis=basis,
         chats=chats,
