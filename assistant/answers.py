@@ -94,10 +94,12 @@ _ITEMS = re.compile(r"(?:[^、，。：；]{1,8}、){2,}[^、，。：；]{1,8}�
 # what to do about a thing ("装之前要注意些啥", "旧冰箱咋处理", "稻草能拿去干啥") and a part
 # that says it: what one can or should do, step by step
 _ASKS_HOW = re.compile(
-    r"注意|咋办|怎么办|咋弄|怎么弄|咋处理|怎样处理|怎么处置|咋整|干啥用|有什么用|去处|怎么做|咋做|"
+    r"注意|咋办|怎么办|咋弄|怎么弄|咋处理|怎么处理|如何处理|怎样处理|怎么处置|咋整|干啥用|有什么用|去处|"
+    r"怎么做|咋做|"
     r"(?:拿去|拿来|用来|能)(?:干啥|干什么|做什么|做啥)"
 )
 _ADVICE = re.compile(r"可以|交给|先|再|请|一定|用作")
+_NAMES_OFFENCE = re.compile(r"罚|处分|后果|拘留|违法|违规|犯法|乱|偷|私自|擅自|非法")
 _SHORT_PART = 40
 _DIRECT_MAX = 160  # characters of a public direct answer a short part grows to
 _ASKS_ROLE = re.compile(r"(牵头|配合)(?:的|哪|了|几|多少)")
@@ -948,6 +950,7 @@ class AnswerService:
         return bool(_PENALTY.search(self._whole(hit)))
 
     def _whole(self, hit: SearchHit) -> str:
+        """The whole clause a hit is a chunk of."""
         return self._searcher.clause_text(hit.chunk.source_id, hit.chunk.clause) or hit.chunk.text
 
     def _figures_first(self, r: _Request, hits: SearchResults) -> SearchResults:
@@ -960,8 +963,7 @@ class AnswerService:
             """How many of the question's terms the passage's best figure names."""
             if LOOKS_BACK.search(f"{hit.chunk.heading} {hit.chunk.title}"):
                 return 0
-            whole = self._searcher.clause_text(hit.chunk.source_id, hit.chunk.clause)
-            facts = extract_targets(whole or hit.chunk.text)
+            facts = extract_targets(self._whole(hit))
             return max(
                 (
                     len(terms & set(self._tokenizer.tokens(fact.text)))
@@ -1027,7 +1029,7 @@ class AnswerService:
         sentences of the clause that match, those naming what is asked first (``r.asked``).
         Without the label: "第一百一十九条 违反本法…" is cited as 第一百一十九条. A clause split into
         several chunks is quoted from all of them."""
-        whole = self._searcher.clause_text(hit.chunk.source_id, hit.chunk.clause) or hit.chunk.text
+        whole = self._whole(hit)
         if len(whole.replace("\n", "")) <= _WHOLE_QUOTE:
             quote = whole.replace("\n", "")
         elif hit.chunk.clause.endswith("条"):
@@ -1178,7 +1180,10 @@ def _asked(question: str) -> re.Pattern[str] | None:
     """What a sentence that answers names: what follows an offence, whom to ask or where to
     go, the classes of a thing, the items of a kind."""
     question = normalize(question)
-    if _ASKS_PENALTY.search(question):
+    # "旧冰箱怎么处理" asks what to do with it; "乱扔垃圾怎么处理", "违法排污怎么处理" the penalty
+    if _ASKS_PENALTY.search(question) and (
+        _NAMES_OFFENCE.search(question) or not _ASKS_HOW.search(question)
+    ):
         return _CONSEQUENCE
     if _ASKS_WHOM.search(question):
         return _NAMES_WHOM
