@@ -34,8 +34,15 @@ def _ask_all(services: Services) -> list[tuple[dict, Answer]]:
 
 
 @pytest.fixture(scope="module")
-def answered(plan_services: Services) -> list[tuple[dict, Answer]]:
-    return _ask_all(plan_services)
+def answered(
+    tmp_path_factory: pytest.TempPathFactory, embedding_cache: Path
+) -> list[tuple[dict, Answer]]:
+    """Over a ledger of its own: other tests report progress on the shared plan's tasks, and
+    the set asks what was reported ("二、（一）4.的进展怎么样？" → 尚未报送)."""
+    services = fixed_services(make_settings(tmp_path_factory.mktemp("answers"), embedding_cache))
+    report = services.ingest.ingest()
+    assert not report.failed, report.failed
+    return _ask_all(services)
 
 
 def _failures(case: dict, answer: Answer) -> list[str]:
