@@ -7,8 +7,10 @@ candidate holding the answer against every one that does not; each question weig
 by L2-regularised logistic regression, Newton's method: deterministic, no library beyond numpy.
 
 Training data: the dev set and the seeded half A of every external set; the halves B are held
-out. The model is written only if it beats the hand-set weights on the held-out halves, in both
-hit@1 and MRR@10; otherwise any model file is removed and the hand-set weights rank.
+out. The model is written only if it beats the hand-set weights on the held-out halves together,
+in both hit@1 and MRR@10, and loses hit@1 on none of them (with the clause features it won
+together by +0.6 points while losing WebQA's half by 1.6: a set where the recipe's top hit is as
+good as ours); otherwise any model file is removed and the hand-set weights rank.
 """
 
 from __future__ import annotations
@@ -93,7 +95,8 @@ def main() -> None:
     weights = dict(zip(FEATURES, learned.weights.tolist(), strict=True))
     print(table([{"feature": f, "weight": w} for f, w in weights.items()], ["feature", "weight"]))
     held = rows[-1]
-    if held["learned hit@1"] > held["hand hit@1"] and held["learned mrr@10"] > held["hand mrr@10"]:  # type: ignore[operator]
+    wins = all(held[f"learned {m}"] > held[f"hand {m}"] for m in ("hit@1", "mrr@10"))  # type: ignore[operator]
+    if wins and all(r["learned hit@1"] >= r["hand hit@1"] for r in rows[:-1]):  # type: ignore[operator]
         about = {
             "trained_on": f"dev set + seeded half A of each external set (seed {datasets.SEED}, "
             f"{'quick' if args.quick else 'full'} samples), {len(train)} questions",
@@ -103,7 +106,7 @@ def main() -> None:
         print(f"learned fusion wins on the held-out halves: written to {SHIPPED_MODEL}")
     else:
         SHIPPED_MODEL.unlink(missing_ok=True)
-        print("learned fusion does not win on the held-out halves: the hand-set weights rank")
+        print("learned fusion does not win on every held-out half: the hand-set weights rank")
 
 
 if __name__ == "__main__":

@@ -16,12 +16,14 @@ import threading
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
+from functools import cached_property
 from typing import Literal
 
 import bm25s
 import numpy as np
 from chromadb.errors import NotFoundError
 
+from retrieval.context import ClauseScores
 from retrieval.embedding import CachedEmbedder
 from retrieval.fusion import FusionWeights, HandFusion, Ranker, feature_rows, is_exact
 from retrieval.store import CHROMA_UNREACHABLE, ChunkStore, StoredChunk
@@ -35,7 +37,7 @@ Mode = Literal["hybrid", "bm25", "dense"]
 # worker for minutes. The rest of a longer query is ignored.
 MAX_QUERY_CHARS = 500
 # a filter keeping this many chunks or fewer is sent to Chroma as their ids, not as metadata
-_IDS_FILTER_MAX = 5000
+_IDS_FILTER_MAX = 20_000
 
 
 @dataclass(frozen=True)
@@ -133,9 +135,14 @@ class _Lists:
     mode: Mode  # "bm25" when the dense list could not be had
     bm25: dict[int, float]
     dense: dict[int, float]
-    terms: set[str]
+    tokens: list[str]
+    vector: np.ndarray | None  # the query's embedding, when the dense list was asked for
     exact: bool
     degraded: bool
+
+    @cached_property
+    def terms(self) -> set[str]:
+        return set(self.tokens)
 
 
 def _share(terms: set[str], found: Iterable[str]) -> float:
@@ -176,7 +183,11 @@ class _Loaded:
         self.bm25 = bm25s.BM25()
         if self.chunks:
             self.bm25.index([list(c.tokens) or [""] for c in self.chunks], show_progress=False)
+        self.context = ClauseScores(
+            self.chunks, store.vectors(generation, [c.id for c in self.chunks])
+        )
         self._masks: dict[SearchFilter, np.ndarray] = {}
+        self._ids: dict[SearchFilter, list[str]] = {}
         self.clauses: dict[tuple[str, str], list[str]] = {}
         self.ordinal: list[int] = []  # each chunk's place in its clause
         for chunk in self.chunks:  # in document order (ids are numbered)
@@ -196,6 +207,14 @@ class _Loaded:
                 (filters.admits(c) for c in self.chunks), dtype=bool, count=len(self.chunks)
             )
             self._masks[filters] = found
+        return found
+
+    def ids(self, filters: SearchFilter) -> list[str]:
+        """The ids of the chunks ``filters`` admits, as Chroma is given them; computed once."""
+        found = self._ids.get(filters)
+        if found is None:
+            found = [self.chunks[p].id for p in np.flatnonzero(self.mask(filters))]
+            self._ids[filters] = found
         return found
 
 
@@ -290,17 +309,21 @@ class Searcher:
         tokens = self._tokenizer.tokens(query)
         degraded = False
         dense: dict[int, float] = {}
+        vector: np.ndarray | None = None
         if mode != "bm25":
+            vector = self._embedder.embed_query(self._tokenizer.canonical(query))
             try:
-                dense = self._dense(index, query, filters)
+                dense = self._dense(index, vector, filters)
             except CHROMA_UNREACHABLE as exc:
                 logger.warning("Chroma unreachable (%s): BM25 only", exc)
                 degraded, mode = True, "bm25"
         bm25 = self._bm25(index, tokens, filters) if mode != "dense" else {}
         exact = is_exact(query, departments=self._tokenizer.departments(query))
-        return _Lists(mode, bm25, dense, set(tokens), exact, degraded)
+        return _Lists(mode, bm25, dense, tokens, vector, exact, degraded)
 
     def _rows(self, index: _Loaded, keys: list[int], lists: _Lists) -> np.ndarray:
+        """Hybrid's features (both lists were had: ``lists.vector`` is there)."""
+        assert lists.vector is not None
         terms = lists.terms
         chunks = [index.chunks[p] for p in keys]
         return feature_rows(
@@ -310,6 +333,7 @@ class Searcher:
             coverage=[_share(terms, c.tokens) for c in chunks],
             lengths=[len(c.text) for c in chunks],
             exact=lists.exact,
+            clauses=index.context.scores(lists.tokens, lists.vector, index.context.of[keys]),
         )
 
     def _search(
@@ -347,24 +371,23 @@ class Searcher:
         top = np.argsort(-scores)[: self._candidates]
         return {int(i): float(scores[i]) for i in top if scores[i] > 0}
 
-    def _dense(self, index: _Loaded, query: str, filters: SearchFilter) -> dict[int, float]:
-        vector = self._embedder.embed_query(self._tokenizer.canonical(query))
+    def _dense(self, index: _Loaded, vector: np.ndarray, filters: SearchFilter) -> dict[int, float]:
         wanted = self._candidates * (4 if filters.clause_prefix else 1)
         scope = replace(filters, clause_prefix=None)  # what ``where()`` expresses
         inside = index.mask(scope)
         outside = len(index.chunks) - int(inside.sum())
         # Chroma evaluates a metadata filter against the whole collection: ~10 ms at 3k chunks,
-        # tens at 10k. When the filter leaves out only a few chunks (the guides, say), asking
+        # 30–50 at 10k. When the filter leaves out only a few chunks (the guides, say), asking
         # for that many more without it and dropping them here is faster and loses nothing; the
-        # wider search also brings the approximate (HNSW) list closer to the exact one. When it
-        # keeps a few thousand at most (the county's own documents), naming them by id costs
-        # ~3 ms: the mask already says which they are.
+        # wider search also brings the approximate (HNSW) list closer to the exact one.
+        # Otherwise naming the chunks it keeps by id costs 2–5 ms, even 7,000 of 10,000 (the
+        # county's documents of the latency bench): the mask already says which they are.
         ids: list[str] | None = None
         where = None
         if outside <= wanted:
             k = max(wanted + outside, 3 * wanted)
         elif len(index.chunks) - outside <= _IDS_FILTER_MAX:
-            k, ids = wanted, [index.chunks[p].id for p in np.flatnonzero(inside)]
+            k, ids = wanted, index.ids(scope)
         else:
             k, where = wanted, scope.where()
         if ids == []:

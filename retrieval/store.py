@@ -261,6 +261,13 @@ class ChunkStore:
                 metadatas=[r.metadata for r in part],
             )
 
+    def vectors(self, generation: str, ids: Sequence[str]) -> np.ndarray:
+        """The embeddings of the chunks ``ids``, one row each, in that order."""
+        got = self._client.get_collection(generation).get(include=["embeddings"])
+        row = {chunk_id: i for i, chunk_id in enumerate(got["ids"])}
+        found = np.asarray(got["embeddings"], dtype=np.float32)
+        return found[[row[i] for i in ids]] if len(ids) else np.zeros((0, 0), np.float32)
+
     def load(self, generation: str) -> list[StoredChunk]:
         records = self._client.get_collection(generation).get(include=["metadatas"])
         chunks = [

@@ -21,7 +21,8 @@ def test_the_window_grows_into_the_next_sentence_first() -> None:
     assert shown == f"加快公共充电桩布局。\n{CLAUSE[1]}"  # the next sentence did not fit
 
 
-def test_the_window_takes_whole_sentences_of_its_clause_only() -> None:
+def test_the_window_takes_sentences_of_its_clause_only() -> None:
+    """Whole sentences, but for the first and the last: the end and the beginning of one."""
     sentences = [s for chunk in CLAUSE for s in split_sentences(chunk)]
     for at in range(len(CLAUSE)):
         for limit in (10, 30, 45, 60, 200):
@@ -29,7 +30,22 @@ def test_the_window_takes_whole_sentences_of_its_clause_only() -> None:
             assert CLAUSE[at] in shown
             assert len(shown) <= max(limit, len(CLAUSE[at]))
             pieces = [s for line in shown.split("\n") for s in split_sentences(line)]
-            assert all(piece in sentences for piece in pieces), (at, limit, shown)
+            assert all(piece in sentences for piece in pieces[1:-1]), (at, limit, shown)
+            assert any(s.endswith(pieces[0]) for s in sentences), (at, limit, shown)
+            assert any(s.startswith(pieces[-1]) for s in sentences), (at, limit, shown)
+
+
+def test_a_sentence_too_long_for_the_room_left_is_cut_at_a_comma() -> None:
+    """A notice written as run-on sentences still shows what follows the match."""
+    clause = [
+        "一、暂停招聘。",
+        "疫情防控期间暂停事业单位公开招聘工作，开通紧急补充医疗卫生人员绿色通道，"
+        "可采用电话、视频、互联网等非现场接触方式办理有关事项。",
+    ]
+    shown = answer_window(clause, 0, max_chars=len(clause[0]) + 1 + 25)
+    assert shown == f"{clause[0]}\n疫情防控期间暂停事业单位公开招聘工作，"
+    shown = answer_window(clause[::-1], 1, max_chars=len(clause[0]) + 1 + 30)
+    assert shown == f"可采用电话、视频、互联网等非现场接触方式办理有关事项。\n{clause[0]}"
 
 
 def test_a_large_window_is_the_whole_clause() -> None:
