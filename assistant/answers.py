@@ -18,7 +18,7 @@ from typing import TypeVar
 from assistant.answer_cache import AnswerCache
 from assistant.basis import BasisFinder
 from assistant.conversation import ConversationStore, Turn
-from assistant.intent import IntentIndex, frame
+from assistant.intent import Intent, IntentIndex, frame
 from assistant.llm import Rephraser
 from assistant.models import Answer, Audience, Citation, Kind, where_cited
 from assistant.routing import (
@@ -309,8 +309,8 @@ class AnswerService:
             mentions.append((own.group(), department))
         topics = self._tokenizer.domain_terms(question)
         in_domain = bool(departments or topics)
-        framed = frame(question, [*(w for w, _ in mentions), *self._texts.county_words], topics)
-        intent = self._intents.nearest(framed) if self._intents and examples else None
+        framed, intent = self._read(question, mentions, topics)
+        intent = intent if examples else None
         decided = route(
             question,
             audience=audience,
@@ -342,6 +342,21 @@ class AnswerService:
             intent or "-",
         )
         return decided, in_domain
+
+    def intent_of(self, question: str) -> Intent | None:
+        """How the question is put, read by its nearest examples alone (``bench.routing``)."""
+        tokenizer = self._tokenizer
+        return self._read(question, tokenizer.mentions(question), tokenizer.domain_terms(question))[
+            1
+        ]
+
+    def _read(
+        self, question: str, mentions: Sequence[tuple[str, str]], topics: Sequence[str]
+    ) -> tuple[str, Intent | None]:
+        """The question's frame (``intent.frame``) and its nearest examples' kind."""
+        units = [*(w for w, _ in mentions), *self._texts.county_words]
+        framed = frame(question, units, topics)
+        return framed, self._intents.nearest(framed) if self._intents is not None else None
 
     def _cache_key(
         self, question: str, audience: Audience, department: str | None

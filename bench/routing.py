@@ -17,18 +17,14 @@ import random
 import sys
 import tempfile
 import tomllib
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, get_args
 
 from assistant.answers import AnswerService
-from assistant.intent import IntentIndex, frame
 from assistant.models import Kind
 from bench.datasets import SEED
 from bench.metrics import table
 from bench.stack import services, settings
-from retrieval.lexicon import load_lexicon
-from retrieval.tokenizer import Tokenizer
 
 REPO = Path(__file__).resolve().parents[1]
 DATA = REPO / "tests" / "data"
@@ -59,13 +55,10 @@ def _kind(answers: AnswerService, case: dict[str, Any], *, examples: bool) -> Ki
     return decided.kind
 
 
-def _examples_only(reader: _Examples, case: dict[str, Any]) -> Kind:
+def _examples_only(answers: AnswerService, case: dict[str, Any]) -> Kind:
     """The nearest examples' kind with no keyword at all (the public's progress and due
     questions restricted, its policy questions green living)."""
-    question = case["question"]
-    units = [*(w for w, _ in reader.tokenizer.mentions(question)), *reader.place]
-    framed = frame(question, units, reader.tokenizer.domain_terms(question))
-    intent = reader.intents.nearest(framed)
+    intent = answers.intent_of(case["question"])
     kind: Kind = intent.kind if intent else "policy"
     if case["audience"] == "public":
         public: dict[str, Kind] = {
@@ -77,30 +70,16 @@ def _examples_only(reader: _Examples, case: dict[str, Any]) -> Kind:
     return kind
 
 
-@dataclass(frozen=True)
-class _Examples:
-    """What the product frames a question with, and its examples."""
-
-    tokenizer: Tokenizer
-    place: tuple[str, ...]
-    intents: IntentIndex
-
-
 def run(root: Path | None = None) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as scratch:
         built = services(settings(Path(root or scratch) / "routing"))
         answers = built.answers
-        reader = _Examples(
-            Tokenizer(load_lexicon(built.settings.corpus_dir)),
-            built.texts.county_words,
-            IntentIndex.load(),
-        )
         rows = []
         for name, cases in route_sets().items():
             right = {"keywords": 0, "examples": 0, "both": 0}
             for case in cases:
                 right["keywords"] += _kind(answers, case, examples=False) == case["kind"]
-                right["examples"] += _examples_only(reader, case) == case["kind"]
+                right["examples"] += _examples_only(answers, case) == case["kind"]
                 right["both"] += _kind(answers, case, examples=True) == case["kind"]
             rows.append(
                 {"set": name, "questions": len(cases)}
