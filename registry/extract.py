@@ -19,7 +19,7 @@ from registry.notes import Measure, measures
 from registry.responsibility import EVERY_TASK, FIRST_IS_LEAD, Responsibility, parse_responsibility
 from registry.targets import TargetFact, extract_targets
 from registry.taskforce import TaskForce, extract_taskforce
-from registry.units import canonical_unit, fold, unit_names
+from registry.units import canonical_unit, fold, same_unit, unit_names
 from retrieval.clauses import Clause, ParsedDocument
 
 _GOAL_TITLES = ("主要目标", "工作目标", "总体目标", "发展目标", "目标任务")
@@ -114,7 +114,8 @@ def _task(
     responsibility = parse_responsibility(
         measure.note.body, resolve, first_is_lead=conventions.first_is_lead
     )
-    added = tuple(u for u in conventions.every_task if u not in responsibility.units)
+    named = {same_unit(u) for u in responsibility.units}
+    added = tuple(u for u in conventions.every_task if same_unit(u) not in named)
     if added:
         responsibility = replace(responsibility, co=(*responsibility.co, *added))
     title = clause.title if ordinal == 1 else _first_phrase(measure.text)

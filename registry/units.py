@@ -45,6 +45,13 @@ _LEVEL_PREFIX = re.compile(rf"^{_LEVEL}")
 _SHARED_SUFFIXES = ("人民政府", "管委会", "政府", "主管部门", "部门", "单位")
 _LEVEL_SUFFIXES = ("人民政府", "管委会", "政府")
 _SINGLE_LEVEL = re.compile(r"^(?:各|有关|相关)?[省市县区州]$")
+# Departments a list may name by their usual short form, without 局/委/厅 ("住建局、城管按职责分工
+# 负责"): kept when no shared suffix follows them to complete the name.
+_SHORT_FORM = re.compile(
+    rf"^(?:{_LEVEL})?(?:城管|公安|税务|消防|交警|气象|邮政|海事|人社|住建|发改|工信|经信|商务|文旅|卫健"
+    r"|应急|统计|审计|民政|司法|教育|科技|财政|水利|林业|农业农村|自然资源|生态环境|市场监管|交通运输"
+    r"|机关事务|城市管理|综合执法)$"
+)
 _SPACE = re.compile(r"\s+")
 # 和/及 between two names, not inside one ("工业和信息化局", "住房和城乡建设厅"): after 等… or
 # after a unit's last character.
@@ -149,8 +156,15 @@ def unit_names(text: str) -> tuple[list[str], bool]:
             units.extend(_with_suffix(waiting, name))
             waiting = []
         units.append(name)
-    units.extend(w for w in waiting if _BARE_LEVEL.match(fold(w)))
+    units.extend(w for w in waiting if _stands_alone(w))
     return units, open_ended
+
+
+def _stands_alone(name: str) -> bool:
+    """Whether a name no suffix follows is a unit as written: a level ("各县（区）") or a
+    department's short form ("城管")."""
+    folded = fold(name)
+    return bool(_BARE_LEVEL.match(folded) or _SHORT_FORM.match(folded))
 
 
 def _with_suffix(waiting: list[str], name: str) -> list[str]:
@@ -164,8 +178,13 @@ def _with_suffix(waiting: list[str], name: str) -> list[str]:
         level = _LEVEL_PREFIX.match(folded)
         suffix = name[level.end() :] if level else ""  # 市、区机管局 → 市机管局
     if not suffix:
-        return [w for w in waiting if _BARE_LEVEL.match(fold(w))]
+        return [w for w in waiting if _stands_alone(w)]
     return [w + suffix for w in waiting if _UNIT_SUFFIX.search(fold(w + suffix))]
+
+
+def same_unit(name: str) -> str:
+    """What two names of one unit share: "各设区市人民政府" names 设区市人民政府 for each."""
+    return fold(name).removeprefix("各")
 
 
 def is_unit(name: str) -> bool:

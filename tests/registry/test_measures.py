@@ -144,6 +144,25 @@ def test_a_stated_convention_is_applied_and_recorded(registry: Registry, tmp_pat
     assert len(document.conventions) == 2
 
 
+def test_a_convention_adds_no_unit_the_note_names_already(
+    registry: Registry, tmp_path: Path
+) -> None:
+    # 福建省“十四五”节能减排综合工作实施方案: the convention is stated inside a note that names
+    # the same units with 各
+    text = (
+        "1.加快光伏建设。（省工信厅、发改委等按职责分工负责，各设区市人民政府和平潭综合实验区管委会"
+        "负责落实。以下均需设区市人民政府和平潭综合实验区管委会落实，不再列出）\n"
+        "2.推进充电设施建设。（省交通运输厅牵头）"
+    )
+    _sync(registry, _write(tmp_path, text), "province", own=False)
+    first, second = registry.tasks(document="province")
+    units = first.lead_departments + first.co_departments
+    assert "各设区市人民政府" in units and "设区市人民政府" not in units
+    assert units.count("平潭综合实验区管委会") == 1
+    assert second.lead_departments == ("省交通运输厅",)
+    assert second.co_departments == ("设区市人民政府", "平潭综合实验区管委会")
+
+
 def test_ten_thousand_notes(registry: Registry, tmp_path: Path) -> None:
     items = [f"{n % 99 + 1}.推进第{n}项工作。（县发改局负责）" for n in range(10_000)]
     _sync(registry, _write(tmp_path, "\n".join(items)), "big", own=False)

@@ -197,6 +197,22 @@ def test_an_unknown_unit_is_kept_as_written_and_reported(resolve):
     assert result.unknown == ("各乡镇", "县火星探测局")
 
 
+@pytest.mark.parametrize(
+    ("note", "co"),
+    [
+        # a department by its usual short form, last in the list (山西省促进绿色消费实施方案)
+        ("各市发展改革委、市住建局、城管按职责分工负责", ("各市发展改革委", "市住建局", "城管")),
+        ("城管、市林业局按职责分工负责", ("城管", "市林业局")),
+        # a suffix written once still completes every name before it
+        ("市公安、交通部门按职责分工负责", ("市公安部门", "交通部门")),
+    ],
+)
+def test_a_short_form_no_suffix_follows_is_a_unit(resolve, note, co):
+    result = parse_responsibility(note, resolve)
+
+    assert (result.leads, result.co, result.unknown) == ((), co, co)
+
+
 def test_an_unknown_lead_is_kept(resolve):
     result = parse_responsibility("县碳汇中心牵头，县林业局配合", resolve)
 
