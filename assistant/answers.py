@@ -724,8 +724,12 @@ class AnswerService:
         if not hits:
             hits = searched[:2]
         elif r.in_domain and not any(h.chunk.level == "县" for h in hits):
-            # a county question a higher text answers: the county's closest passages still count
-            hits += [h for h in searched if h.chunk.level == "县"][:2]
+            # a county question a higher text answers: the county's passages sharing most of its
+            # words still count (a score a hair higher is no reason to cite another topic)
+            county = sorted(
+                (h for h in searched if h.chunk.level == "县"), key=lambda h: -h.coverage
+            )
+            hits += county[:2]
         seen: dict[tuple[str, str], SearchHit] = {}
         for hit in hits:
             seen.setdefault((hit.chunk.source_id, hit.chunk.clause), hit)
@@ -1005,6 +1009,7 @@ class AnswerService:
             or (
                 higher.similarity >= own.similarity + _CLEARLY_CLOSER
                 and higher.coverage >= own.coverage
+                and own.coverage < 1.0
             )
         ):
             merged = [higher, *county]
