@@ -59,7 +59,8 @@ _BULLETS = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳"
 _WHOLE_QUOTE = 160  # a passage this short is quoted whole
 _METRIC_COVERAGE = 0.8
 # A higher text's passage goes before the county's when it shares this much more of the question's
-# terms, or is this much closer in meaning while sharing as many.
+# terms, or is this much closer in meaning while sharing as many and the county's lacks some (one
+# naming them all is as much an answer: a long clause's chunk of several topics is less close).
 _CLEARLY_MORE_COVERAGE = 0.2
 # a figure asked of a higher text may sit in a long plan's task clause below its overview: look
 # this far down
