@@ -13,12 +13,14 @@ import logging
 import re
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field, replace
+from difflib import SequenceMatcher
 from typing import TypeVar
 
 from assistant.answer_cache import AnswerCache
 from assistant.basis import BasisFinder
 from assistant.conversation import ConversationStore, Turn
 from assistant.intent import Intent, IntentIndex, frame
+from assistant.ledger_names import LedgerNames
 from assistant.llm import Rephraser
 from assistant.models import Answer, Audience, Citation, Kind, where_cited
 from assistant.routing import (
@@ -34,7 +36,7 @@ from assistant.routing import (
 from assistant.texts import Texts
 from registry.db import DatabaseUnavailable
 from registry.service import Registry
-from registry.targets import extract_targets
+from registry.targets import TargetFact, extract_targets
 from registry.views import TargetView, TaskView
 from retrieval.clauses import LOOKS_BACK
 from retrieval.search import (
@@ -57,6 +59,11 @@ LEDGER = "任务台账"
 _CN_DIGITS = "零一二三四五六七八九"
 _BULLETS = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳"
 _WHOLE_QUOTE = 160  # a passage this short is quoted whole
+# a task's label past its clause's when the clause holds several notes (``registry.extract``)
+_MEASURE_OF_CLAUSE = re.compile(r"（\d+）|第\d+项")
+_SHARED_RUN = 8  # characters a chunk and a measure share, at least, to be of one another
+# share of a stated indicator's words ("非化石能源消费比重") a question names, at least, to ask it
+_NAMES_INDICATOR = 0.5
 _METRIC_COVERAGE = 0.8
 # A higher text's passage goes before the county's when it shares this much more of the question's
 # terms, or is this much closer in meaning while sharing as many and the county's lacks some (one
@@ -238,6 +245,7 @@ class AnswerService:
         self._basis = basis
         self._intents = intents
         self._not_metric = _NOT_METRIC | set(texts.county_words)
+        self._ledger_names = LedgerNames(texts.county_words)
 
     def ask(
         self,
@@ -302,7 +310,7 @@ class AnswerService:
         """The route a question takes, and whether it is in the domain. ``examples``: the
         nearest examples decide what the keywords leave open (off only to measure them:
         ``bench.routing``)."""
-        mentions = self._tokenizer.mentions(question)
+        mentions = self._mentions(question)
         own = _OWN.search(question)
         departments = list(dict.fromkeys(name for _, name in mentions))
         if own and department:
@@ -344,12 +352,26 @@ class AnswerService:
         )
         return decided, in_domain
 
+    def _mentions(self, question: str) -> list[tuple[str, str]]:
+        """(words as written, unit) for each department the question names: by the alias
+        table, then the ledger's units it does not list (another county's plan)."""
+        known = self._tokenizer.mentions(question)
+        try:
+            units = [d.name for d in self._registry.departments()]
+        except DatabaseUnavailable:
+            return known
+        named = {unit for _, unit in known}
+        written = [surface for surface, _ in known]
+        return known + [
+            (form, unit)
+            for form, unit in self._ledger_names.mentions(question, units)
+            if unit not in named and not any(form in w or w in form for w in written)
+        ]
+
     def intent_of(self, question: str) -> Intent | None:
         """How the question is put, read by its nearest examples alone (``bench.routing``)."""
-        tokenizer = self._tokenizer
-        return self._read(question, tokenizer.mentions(question), tokenizer.domain_terms(question))[
-            1
-        ]
+        mentions, topics = self._mentions(question), self._tokenizer.domain_terms(question)
+        return self._read(question, mentions, topics)[1]
 
     def _read(
         self, question: str, mentions: Sequence[tuple[str, str]], topics: Sequence[str]
@@ -398,6 +420,8 @@ class AnswerService:
             if answered:
                 return answered
             searched = self._search(r, k=5)
+            if stated := self._stated_figures(r, searched):
+                return stated
             hits = [h for h in searched if self._asks_what_the_text_says(r, h)]
             # no figure, but a passage that answers: "空调开多少度最省电" (the guide's advice),
             # "省考断面水质要达到啥要求" (a rule); never for a sum or a count the texts do not give
@@ -464,13 +488,7 @@ class AnswerService:
         return Answer(answer="\n".join(lines), citations=citations, kind="department_tasks"), turn
 
     def _responsibility(self, r: _Request, task: TaskView) -> tuple[Answer, Turn]:
-        co = "、".join(task.co_departments) + ("等" if task.open_ended else "")
-        if task.lead_departments:
-            who = f"由{'、'.join(task.lead_departments)}牵头" + (
-                f"，{co}按职责分工负责" if co else ""
-            )
-        else:
-            who = f"没有指定牵头单位，由{co}按职责分工负责"
+        who = f"由{_who(task)}" if task.lead_departments else f"没有指定牵头单位，由{_who(task)}"
         quote = self._best_sentences(task.text, r.search_query, limit=1)
         text = f"这项工作属于《{task.document}》{task.clause}“{task.title}”，{who}。"
         answer = Answer(
@@ -514,31 +532,14 @@ class AnswerService:
 
     def _targets(self, r: _Request, tasks: Sequence[TaskView]) -> tuple[Answer, Turn] | None:
         """Targets of the task(s) the question is about that name what it asks for."""
-        metric_terms = (
-            set(self._tokenizer.tokens(self._tokenizer.expand(r.question))) - self._not_metric
-        )
-        asked_units = {
-            u
-            for pattern, units in _UNIT_ASKED.values()
-            if pattern.search(r.question)
-            for u in units
-        }
-        current = bool(_CURRENT.search(r.question))
-        quantity = bool(_QUANTITY.search(r.question)) and not _WHEN.search(r.question)
+        fits = self._asked_figure(r)
         # the indicator the question names ("受污染耕地安全利用率") must be the task's own
         named = set(self._tokenizer.domain_terms(r.question))
         chosen: dict[int, list[TargetView]] = {}
         for task in tasks:
             if not r.route.follow_up and any(w not in normalize(task.text) for w in named):
                 continue
-            relevant = [
-                t
-                for t in task.targets
-                if (t.kind == "baseline") == current
-                and (not asked_units or t.unit in asked_units)
-                and (not quantity or t.value is not None)
-                and (r.route.follow_up or metric_terms & set(self._tokenizer.tokens(t.text)))
-            ]
+            relevant = [t for t in task.targets if fits(t)]
             if relevant:
                 chosen[task.id] = relevant
                 break
@@ -550,15 +551,94 @@ class AnswerService:
                 continue
             phrases = "；".join(t.text for t in chosen[task.id])
             lines.append(f"按《{task.document}》{task.clause}“{task.title}”：{phrases}。")
-            co = "、".join(task.co_departments) + ("等" if task.open_ended else "")
-            leads = "、".join(task.lead_departments)
-            lines.append(f"责任单位：{leads + '牵头，' if leads else ''}{co}按职责分工负责。")
+            lines.append(f"责任单位：{_who(task)}。")
             quote = "……".join(
                 s for s in split_sentences(task.text) if any(t.text in s for t in chosen[task.id])
             )
             citations.append(self._task_citation(task, quote))
         turn = r.turn("target", task_ids=tuple(chosen))
         return Answer(answer="\n".join(lines), citations=citations, kind="target"), turn
+
+    def _asked_figure(self, r: _Request) -> Callable[[TargetView | TargetFact], bool]:
+        """Whether a target names what the question asks: a current figure or a goal, in the
+        unit asked, a number when a quantity is asked, one of the question's words."""
+        metric_terms = (
+            set(self._tokenizer.tokens(self._tokenizer.expand(r.question))) - self._not_metric
+        )
+        asked_units = {
+            u
+            for pattern, units in _UNIT_ASKED.values()
+            if pattern.search(r.question)
+            for u in units
+        }
+        current = bool(_CURRENT.search(r.question))
+        quantity = bool(_QUANTITY.search(r.question)) and not _WHEN.search(r.question)
+        question = normalize(r.question)
+
+        def names(target: TargetView | TargetFact) -> bool:
+            """The target shares a word of the question, and its indicator is the one asked:
+            most of its words, or its head (a Chinese name ends in what it is: "森林覆盖率" is
+            not "森林抚育" though both say 森林; "收储点" is "标准化收储网点")."""
+            if not metric_terms & set(self._tokenizer.tokens(target.text)):
+                return False
+            own = {w for w in self._tokenizer.tokens(target.metric) if not w.isdigit()}
+            shared = metric_terms & own
+            return not own or 2 * len(shared) > len(own) or target.metric[-1] in question
+
+        def fits(target: TargetView | TargetFact) -> bool:
+            return (
+                (target.kind == "baseline") == current
+                and (not asked_units or target.unit in asked_units)
+                and (not quantity or target.value is not None)
+                and (r.route.follow_up or names(target))
+            )
+
+        return fits
+
+    def _stated_figures(self, r: _Request, hits: Sequence[SearchHit]) -> tuple[Answer, Turn] | None:
+        """A figure no task of the ledger holds, stated where the question finds it: a plan's
+        主要目标 without a responsibility note ("到2027年…非化石能源消费比重达到22%左右"). The
+        phrases of the first passage that set it for the indicator the question names most
+        fully, quoted with their sentence."""
+        fits = self._asked_figure(r)
+        words = set(self._tokenizer.tokens(self._tokenizer.expand(r.question))) - self._not_metric
+        terms = self._tokenizer.domain_terms(r.question)  # an indicator named must be the one set
+
+        def named(fact: TargetFact) -> float:
+            """The share of the indicator's words the question names (0 unless it names all of
+            the question's indicator terms)."""
+            own = set(self._tokenizer.tokens(fact.metric))
+            if not own or any(t not in normalize(fact.text) for t in terms):
+                return 0.0
+            return len(words & own) / len(own)
+
+        # a county question is answered by the county's texts: a higher text's figure for the
+        # same indicator is not the county's ("受污染耕地安全利用率": 省、市下达目标, not 93%)
+        county = self._levels().scope.of(r.question) is None
+        for hit in hits[:3]:
+            if not self._gate.passes(hit) or (county and hit.chunk.level != "县"):
+                continue
+            whole = self._whole(hit)
+            facts = {f.text: named(f) for f in extract_targets(whole) if fits(f)}
+            best = max(facts.values(), default=0.0)
+            if best < _NAMES_INDICATOR:
+                continue
+            phrases = [text for text, share in facts.items() if share == best]
+            chunk = hit.chunk
+            where = where_cited(chunk.document, chunk.clause, verified=chunk.verified)
+            quote = "……".join(
+                s for s in split_sentences(whole.replace("\n", "")) if any(p in s for p in phrases)
+            )
+            answer = f"按{where}：{'；'.join(phrases)}。"
+            citation = Citation(
+                document=chunk.document,
+                clause=chunk.clause,
+                text=quote,
+                level=chunk.level,
+                verified=chunk.verified,
+            )
+            return Answer(answer=answer, citations=[citation], kind="target"), r.turn("target")
+        return None
 
     def _target_rule(self, r: _Request, hit: SearchHit) -> tuple[Answer, Turn] | None:
         """A target the text states as a rule, not a number ("全县PM2.5平均浓度达到省、市下达目标"):
@@ -1036,10 +1116,12 @@ class AnswerService:
             named = [t for t in by_id.values() if t.clause in labels]
             if named:
                 return named
-        by_clause = {(t.document_id, t.clause): t for t in by_id.values()}
+        of_document: dict[str, list[TaskView]] = {}
+        for task in by_id.values():
+            of_document.setdefault(task.document_id, []).append(task)
         found: list[TaskView] = []
         for hit in self._search(r, k=10):
-            task = by_clause.get((hit.chunk.source_id, hit.chunk.clause))
+            task = _task_of(hit, of_document.get(hit.chunk.source_id, []))
             if task and task not in found and (self._gate.passes(hit) or r.on_topic):
                 found.append(task)
         return found[:3]
@@ -1124,6 +1206,38 @@ class AnswerService:
         note = f"（{task.note}）" if task.note else ""
         text = quote if not note or task.note in quote else f"{quote}……{note}"
         return Citation(document=task.document, clause=task.clause, text=text)
+
+
+def _who(task: TaskView) -> str:
+    """Its units as its note assigns them: "县发改局牵头，县工信局等按职责分工负责"."""
+    parts = []
+    if task.lead_departments:
+        parts.append(f"{'、'.join(task.lead_departments)}牵头")
+    if task.co_departments:
+        etc = "等" if task.open_ended else ""
+        parts.append(f"{'、'.join(task.co_departments)}{etc}按职责分工负责")
+    return "，".join(parts)
+
+
+def _task_of(hit: SearchHit, tasks: Sequence[TaskView]) -> TaskView | None:
+    """The task of ``tasks`` (one document's) a hit's chunk belongs to: its clause's; of a clause
+    with several notes (tasks 二、（二）2.（1） and 二、（二）2.（2）, or …第1项, …第2项), the one whose
+    measure shares the longest run of text with the chunk."""
+    clause = hit.chunk.clause
+    if own := next((t for t in tasks if t.clause == clause), None):
+        return own
+    parts = [
+        t
+        for t in tasks
+        if t.clause.startswith(clause) and _MEASURE_OF_CLAUSE.fullmatch(t.clause[len(clause) :])
+    ]
+
+    def shared(task: TaskView) -> int:
+        matcher = SequenceMatcher(None, task.text, hit.chunk.text, autojunk=False)
+        return matcher.find_longest_match().size
+
+    best = max(parts, key=shared, default=None)
+    return best if best is not None and shared(best) >= _SHARED_RUN else None
 
 
 @dataclass(frozen=True)
