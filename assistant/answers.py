@@ -24,6 +24,7 @@ from assistant.ledger_names import LedgerNames
 from assistant.llm import Rephraser
 from assistant.models import Answer, Audience, Citation, Kind, where_cited
 from assistant.routing import (
+    ASKS_WHEN,
     ORDINAL,
     THESE,
     Levels,
@@ -446,6 +447,7 @@ class AnswerService:
             by_document.setdefault(task.document, []).append(task)
         n, shown = 0, []
         role = _role_asked(r.question)
+        when = bool(ASKS_WHEN.search(r.question))  # "…的任务什么时候完成": with time limits
         for document, own in by_document.items():  # each task under its own document's title
             leads = sum(1 for t in own if t.role_of(department) == "牵头")
             counts = (
@@ -462,9 +464,9 @@ class AnswerService:
                 lines.append(f"{counts}：")
             for task in asked or own:
                 shown.append(task)
-                lines.append(
-                    f"{_BULLETS[n % len(_BULLETS)]} {task.clause}{task.title}（{task.role_of(department)}）"
-                )
+                role_of = task.role_of(department)
+                about = f"{role_of}；{_time_limit(task)}" if when else role_of
+                lines.append(f"{_BULLETS[n % len(_BULLETS)]} {task.clause}{task.title}（{about}）")
                 citations.append(self._task_citation(task, self._summary(task, department)))
                 n += 1
         if force and force.convener.startswith(department):
@@ -1206,6 +1208,13 @@ class AnswerService:
         note = f"（{task.note}）" if task.note else ""
         text = quote if not note or task.note in quote else f"{quote}……{note}"
         return Citation(document=task.document, clause=task.clause, text=text)
+
+
+def _time_limit(task: TaskView) -> str:
+    """A task's time limit as its plan writes it, or that it states none."""
+    if task.deadline is None:
+        return "方案未写明完成时限"
+    return f"完成时限：{task.deadline.text}"
 
 
 def _who(task: TaskView) -> str:

@@ -18,6 +18,8 @@ from retrieval.text import normalize
 
 # a level word a name may be asked without: 县住建局 → 住建局
 _LEVEL = re.compile(r"^[省市县区州旗]")
+# a city bureau's county branch is asked as 分局 of the bureau: 市生态环境局临澧分局 → 生态环境分局
+_BRANCH = re.compile(r"局[^局]+分局$")
 _SHORTEST = 3  # characters of a short form: "住建局" yes, "林局" no
 # what is left of a name that says no more than "some government"
 _GENERIC = frozenset({"人民政府", "政府", "管委会", "委员会", "办公室", "领导小组", "部门", "单位"})
@@ -25,14 +27,16 @@ _GENERIC = frozenset({"人民政府", "政府", "管委会", "委员会", "办�
 
 def _forms(name: str, places: Sequence[str]) -> set[str]:
     """The ways a question may write ``name``: as written, without the county's name (and what
-    is on either side of it: 国网临澧县供电公司 → 供电公司), without its level word."""
+    is on either side of it: 国网临澧县供电公司 → 供电公司), a branch as its bureau's 分局, without
+    its level word."""
     full = normalize(name)
     forms = {full}
     for place in places:
         if place and place in full:
             before, after = full.split(place, 1)
             forms |= {before + after, before, after}
-    forms |= {_LEVEL.sub("", form) for form in list(forms)}
+    forms |= {_BRANCH.sub("分局", form) for form in forms}
+    forms |= {_LEVEL.sub("", form) for form in forms}
     return {
         form for form in forms if len(form) >= _SHORTEST and form not in _GENERIC and is_unit(form)
     }

@@ -46,6 +46,8 @@ _BASIS = re.compile(
 _DEPARTMENT_DUTY = re.compile(
     r"负责|任务|职责|干什么|做什么|干啥|做啥|管什么|管哪些|承担|工作|活儿|几项|手上|手头|牵头还是配合"
 )
+# asks when: of a department's tasks, their time limits ("县林业局的任务什么时候完成")
+ASKS_WHEN = re.compile(r"什么时候|何时|哪年|哪一年|截止|期限|时限|完成时间|几时|多久")
 _FOLLOW_UP = re.compile(r"^(那|那么|还有)|它|这项|该项|这个任务|其|呢[？?]?$")
 # words that carry no topic of their own: a question made only of them continues the last one
 _NO_TOPIC = frozenset(
@@ -274,6 +276,8 @@ def route(
     if sure := _sure(intent, ("progress", "due")):
         # "本季度截止的有哪些", "建成几个了": put as the ledger's dates and reports are asked
         return Route(sure if audience == "official" else "restricted", names, follow_up)
+    if departments and _DEPARTMENT_DUTY.search(text) and ASKS_WHEN.search(text) and not follow_up:
+        return Route("department_tasks", names, follow_up)  # each task with its time limit
     if _TARGET.search(text):
         return Route("target", names, follow_up)
     if departments and _DEPARTMENT_DUTY.search(text) and not follow_up:

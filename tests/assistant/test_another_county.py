@@ -116,3 +116,22 @@ def test_a_lead_without_co_units_reads_plainly(linli: Services) -> None:
     assert answer.kind == "target"
     assert "人工造林1.2万亩" in answer.answer
     assert "责任单位：县林业局牵头。" in answer.answer
+
+
+def test_when_a_departments_tasks_are_due(linli: Services) -> None:
+    answer = _ask(linli, "县农业农村局的任务什么时候完成？")
+
+    assert answer.kind == "department_tasks"
+    assert "二、（五）2.提升农业农村减排固碳能力（牵头；完成时限：长期坚持）" in answer.answer
+    assert "二、（六）1.加强统计核算能力建设（配合；完成时限：每年）" in answer.answer
+    # "2026年起新建农房…" is a start, not a time limit
+    assert "二、（三）2.推进城乡用能清洁化（配合；方案未写明完成时限）" in answer.answer
+
+
+def test_a_city_bureaus_branch_is_asked_as_its_branch(linli: Services) -> None:
+    answer = _ask(linli, "生态环境分局有什么任务？")
+
+    assert answer.kind == "department_tasks"
+    assert answer.answer.startswith(
+        "市生态环境局临澧分局在《临澧县碳达峰行动实施方案》中承担四项任务"
+    )
