@@ -626,21 +626,25 @@ class AnswerService:
             if best < _NAMES_INDICATOR:
                 continue
             phrases = [text for text, share in facts.items() if share == best]
-            chunk = hit.chunk
-            where = where_cited(chunk.document, chunk.clause, verified=chunk.verified)
             quote = "……".join(
                 s for s in split_sentences(whole.replace("\n", "")) if any(p in s for p in phrases)
             )
-            answer = f"按{where}：{'；'.join(phrases)}。"
-            citation = Citation(
-                document=chunk.document,
-                clause=chunk.clause,
-                text=quote,
-                level=chunk.level,
-                verified=chunk.verified,
-            )
-            return Answer(answer=answer, citations=[citation], kind="target"), r.turn("target")
+            return self._as_stated(r, hit, f"{'；'.join(phrases)}。", quote)
         return None
+
+    @staticmethod
+    def _as_stated(r: _Request, hit: SearchHit, words: str, quote: str) -> tuple[Answer, Turn]:
+        """A target answered in the passage's own ``words``, ``quote`` cited."""
+        chunk = hit.chunk
+        answer = f"按{where_cited(chunk.document, chunk.clause, verified=chunk.verified)}：{words}"
+        citation = Citation(
+            document=chunk.document,
+            clause=chunk.clause,
+            text=quote,
+            level=chunk.level,
+            verified=chunk.verified,
+        )
+        return Answer(answer=answer, citations=[citation], kind="target"), r.turn("target")
 
     def _target_rule(self, r: _Request, hit: SearchHit) -> tuple[Answer, Turn] | None:
         """A target the text states as a rule, not a number ("全县PM2.5平均浓度达到省、市下达目标"):
@@ -652,16 +656,7 @@ class AnswerService:
             return None
         rule = "".join(named).strip().rstrip("；;。") + "。"
         rule = re.sub(r"^[（(][一二三四五六七八九十]+[）)][^：:]{0,20}[：:]", "", rule)
-        chunk = hit.chunk
-        answer = f"按{where_cited(chunk.document, chunk.clause, verified=chunk.verified)}：{rule}"
-        citation = Citation(
-            document=chunk.document,
-            clause=chunk.clause,
-            text=rule,
-            level=chunk.level,
-            verified=chunk.verified,
-        )
-        return Answer(answer=answer, citations=[citation], kind="target"), r.turn("target")
+        return self._as_stated(r, hit, rule, rule)
 
     def _asks_what_the_text_says(self, r: _Request, hit: SearchHit) -> bool:
         """The passage names what a target question asks about (nearly all its terms)."""
