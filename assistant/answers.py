@@ -81,9 +81,11 @@ _ASKS_DUTY = re.compile(r"什么要求|何要求|哪些要求|义务|怎么规�
 # where a penalty article's offence ends and who enforces it begins
 _OFFENCE_END = re.compile(r"[，,](?:由|处)")
 # the asker's own unit: a department account or a chat bound to one
+# kinds that answer for the whole county when "我们局" names no unit (a note says so)
+_WHOLE_COUNTY = frozenset({"progress", "due", "taskforce", "out_of_scope", "restricted"})
 _OWN = re.compile(r"我们局|我局|本局|本单位|我们单位|我单位|我们部门|本部门|我们这边|我们的任务")
 _NOT_YET = re.compile(
-    r"谁还没报|谁没报|哪些单位.{0,4}没报|哪些部门.{0,4}没报|哪家.{0,4}没报|还有谁没"
+    r"谁还没报|谁没报|哪些单位.{0,4}没报|哪些部门.{0,4}没报|哪家.{0,4}没报|还有谁没|还有哪些没报"
 )
 # a subsidy asked of ("有补贴吗"), not whom to ask about it ("补贴该问哪个部门")
 _ASKS_SUBSIDY = re.compile(
@@ -401,6 +403,19 @@ class AnswerService:
             what = "各单位的工作推进情况" if asks_progress(r.question) else "到期事项"
             text = f"{what}属于专班内部工作信息，公众渠道不提供；工作人员请登录后查询。"
             return Answer(answer=text, citations=[], kind=kind), r.turn(kind)
+        own = _OWN.search(r.question)
+        if (
+            own
+            and r.audience == "official"
+            and not r.route.departments
+            and kind not in _WHOLE_COUNTY
+        ):
+            # "我们局有哪些任务" from an account of no department: which unit is not known
+            text = (
+                f"您的账号没有所属部门，无法确定“{own.group()}”指哪个单位。"
+                "请在问题中写明单位名称，例如“县××局负责哪些任务？”。"
+            )
+            return Answer(answer=text, citations=[], kind="not_covered"), r.turn("not_covered")
         if kind == "progress":
             return self._progress(r)
         if kind == "taskforce":
@@ -782,7 +797,7 @@ class AnswerService:
             return Answer(
                 answer="各责任单位都已报送过进展。", citations=[], kind="progress"
             ), r.turn("progress")
-        lines = [f"尚未报送进展的单位有{chinese_count(len(missing))}个："]
+        lines = [*r.notes, f"尚未报送进展的单位有{chinese_count(len(missing))}个："]
         cited: dict[int, TaskView] = {}
         for name, own in missing.items():
             lines.append(f"- {name}：{'、'.join(t.clause for t in own)}")

@@ -60,6 +60,25 @@ def test_our_bureau_is_the_askers_and_overdue_means_overdue(services: Services) 
     assert "完成碳汇摸底" not in public.answer
 
 
+def test_an_account_of_no_department_is_asked_which_unit(services: Services) -> None:
+    ask = services.answers.ask
+    for question in ("我们局有哪些任务", "本单位牵头的有哪些", "我们局的任务都什么时候完成"):
+        answer = ask(question, audience="official", conversation_id=question)
+        assert answer.kind == "not_covered", question
+        assert answer.answer.startswith("您的账号没有所属部门，无法确定")
+        assert "请在问题中写明单位名称" in answer.answer and not answer.citations
+    # who has not reported: the county's list, said to be the county's
+    county = ask("我们局还有哪些没报进展", audience="official", conversation_id="progress")
+    assert county.kind == "progress"
+    assert county.answer.startswith(
+        "您的账号没有所属部门，以下是全县的情况。\n尚未报送进展的单位有"
+    )
+    assert "- 县林业局：" in county.answer
+    # with a department the same questions are its own
+    ours = ask("我们局的任务都什么时候完成", audience="official", department="县林业局")
+    assert ours.kind == "department_tasks" and ours.answer.startswith("县林业局")
+
+
 def test_the_web_chat_knows_the_logged_in_department(services: Services) -> None:
     forestry = make_user(services, "department", "县林业局")
     with TestClient(create_app(services, session_secret="own")) as client:
