@@ -430,7 +430,8 @@ class AnswerService:
         if kind == "basis" and tasks and self._basis is not None:
             return self._task_basis(r, tasks[0], self._basis)
         if kind == "responsibility" and tasks:
-            return self._responsibility(r, tasks[0])
+            # a clause label asked of ("二、（二）2.谁负责"): each of its measures when it holds several
+            return self._responsibility(r, tasks if _LABEL.search(r.question) else tasks[:1])
         if kind == "target":
             answered = self._targets(r, tasks) if tasks else None
             if answered:
@@ -504,14 +505,16 @@ class AnswerService:
         )
         return Answer(answer="\n".join(lines), citations=citations, kind="department_tasks"), turn
 
-    def _responsibility(self, r: _Request, task: TaskView) -> tuple[Answer, Turn]:
-        who = f"由{_who(task)}" if task.lead_departments else f"没有指定牵头单位，由{_who(task)}"
-        quote = self._best_sentences(task.text, r.search_query, limit=1)
-        text = f"这项工作属于《{task.document}》{task.clause}“{task.title}”，{who}。"
-        answer = Answer(
-            answer=text, citations=[self._task_citation(task, quote)], kind="responsibility"
-        )
-        return answer, r.turn("responsibility", task_ids=(task.id,))
+    def _responsibility(self, r: _Request, tasks: Sequence[TaskView]) -> tuple[Answer, Turn]:
+        lines, citations = [], []
+        for task in tasks:
+            who = _who(task)
+            who = f"由{who}" if task.lead_departments else f"没有指定牵头单位，由{who}"
+            lines.append(f"这项工作属于《{task.document}》{task.clause}“{task.title}”，{who}。")
+            quote = self._best_sentences(task.text, r.search_query, limit=1)
+            citations.append(self._task_citation(task, quote))
+        answer = Answer(answer="\n".join(lines), citations=citations, kind="responsibility")
+        return answer, r.turn("responsibility", task_ids=tuple(t.id for t in tasks))
 
     def _task_basis(self, r: _Request, task: TaskView, finder: BasisFinder) -> tuple[Answer, Turn]:
         """The clauses above a task, each quoted where it meets the task's own words."""
@@ -1125,7 +1128,7 @@ class AnswerService:
             if shown := [by_id[i] for i in ids if i in by_id]:
                 return shown
         if labels := _LABEL.findall(r.question):
-            named = [t for t in by_id.values() if t.clause in labels]
+            named = [t for t in by_id.values() if any(_of_clause(t, label) for label in labels)]
             if named:
                 return named
         of_document: dict[str, list[TaskView]] = {}
@@ -1238,6 +1241,12 @@ def _who(task: TaskView) -> str:
     return "，".join(parts)
 
 
+def _of_clause(task: TaskView, clause: str) -> bool:
+    """Whether ``task`` is the clause's, or one of its measures when it holds several notes."""
+    rest = task.clause.removeprefix(clause)
+    return rest != task.clause and (not rest or bool(_MEASURE_OF_CLAUSE.fullmatch(rest)))
+
+
 def _task_of(hit: SearchHit, tasks: Sequence[TaskView]) -> TaskView | None:
     """The task of ``tasks`` (one document's) a hit's chunk belongs to: its clause's; of a clause
     with several notes (tasks 二、（二）2.（1） and 二、（二）2.（2）, or …第1项, …第2项), the one whose
@@ -1245,11 +1254,7 @@ def _task_of(hit: SearchHit, tasks: Sequence[TaskView]) -> TaskView | None:
     clause = hit.chunk.clause
     if own := next((t for t in tasks if t.clause == clause), None):
         return own
-    parts = [
-        t
-        for t in tasks
-        if t.clause.startswith(clause) and _MEASURE_OF_CLAUSE.fullmatch(t.clause[len(clause) :])
-    ]
+    parts = [t for t in tasks if _of_clause(t, clause)]
 
     def shared(task: TaskView) -> int:
         matcher = SequenceMatcher(None, task.text, hit.chunk.text, autojunk=False)

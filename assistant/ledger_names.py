@@ -27,14 +27,14 @@ _GENERIC = frozenset({"人民政府", "政府", "管委会", "委员会", "办�
 
 def _forms(name: str, places: Sequence[str]) -> set[str]:
     """The ways a question may write ``name``: as written, without the county's name (and what
-    is on either side of it: 国网临澧县供电公司 → 供电公司), a branch as its bureau's 分局, without
-    its level word."""
+    is on either side of it: 国网临澧县供电公司 → 供电公司), from it on (市生态环境局临澧分局 →
+    临澧分局), a branch as its bureau's 分局, without its level word."""
     full = normalize(name)
     forms = {full}
     for place in places:
         if place and place in full:
             before, after = full.split(place, 1)
-            forms |= {before + after, before, after}
+            forms |= {before + after, before, after, place + after}  # …, 临澧分局
     forms |= {_BRANCH.sub("分局", form) for form in forms}
     forms |= {_LEVEL.sub("", form) for form in forms}
     return {

@@ -135,3 +135,20 @@ def test_a_city_bureaus_branch_is_asked_as_its_branch(linli: Services) -> None:
     assert answer.answer.startswith(
         "市生态环境局临澧分局在《临澧县碳达峰行动实施方案》中承担四项任务"
     )
+
+
+def test_a_clause_label_with_two_notes_answers_both(linli: Services) -> None:
+    answer = _ask(linli, "二、（二）2.谁负责？")
+
+    assert answer.kind == "responsibility"
+    assert [c.clause for c in answer.citations] == ["二、（二）2.（1）", "二、（二）2.（2）"]
+    assert "由县经开区管委会牵头" in answer.answer
+    assert "由县工信局牵头，市生态环境局临澧分局、县住建局按职责分工负责" in answer.answer
+
+
+def test_a_branch_is_asked_by_the_county_part_of_its_name(linli: Services) -> None:
+    answer = _ask(linli, "临澧分局牵头哪些任务？")
+
+    assert answer.kind == "department_tasks"
+    assert answer.answer.startswith("市生态环境局临澧分局")
+    assert "没有牵头的任务" in answer.answer  # 配合 in all four (lines-plan.toml)
