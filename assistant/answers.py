@@ -27,6 +27,7 @@ from assistant.routing import (
     ASKS_WHEN,
     ORDINAL,
     THESE,
+    TOGETHER,
     Levels,
     Route,
     asks_progress,
@@ -423,6 +424,8 @@ class AnswerService:
         if kind == "due":
             return self._due(r)
         if kind == "department_tasks":
+            if len(r.route.departments) > 1 and TOGETHER.search(r.question):
+                return self._shared_tasks(r, r.route.departments)
             department = r.route.departments[-1] if r.route.departments else ""
             if department:
                 return self._department_tasks(r, department)
@@ -502,6 +505,34 @@ class AnswerService:
             return self._not_covered(r)
         turn = r.turn(
             "department_tasks", task_ids=tuple(t.id for t in shown), departments=(department,)
+        )
+        return Answer(answer="\n".join(lines), citations=citations, kind="department_tasks"), turn
+
+    def _shared_tasks(self, r: _Request, departments: Sequence[str]) -> tuple[Answer, Turn]:
+        """The tasks every department named takes part in ("县发改局和县工信局共同牵头的是哪项"):
+        with a role asked, those in which each of them has that role."""
+        role = _role_asked(r.question) or next(
+            (w for w in ("牵头", "配合") if w in r.question), None
+        )
+        tasks = self._ledger(r, self._registry.tasks, [])
+        shared = [t for t in tasks if all(t.role_of(d) for d in departments)]
+        if role:
+            shared = [t for t in shared if all(t.role_of(d) == role for d in departments)]
+        names = "、".join(departments)
+        did = f"共同{role}" if role else "共同承担"
+        if not shared:
+            text = f"台账中没有{names}{did}的任务。"
+            return Answer(answer=text, citations=[], kind="department_tasks"), r.turn(
+                "department_tasks", departments=tuple(departments)
+            )
+        lines = [f"{names}{did}的任务有{chinese_count(len(shared))}项："]
+        citations = []
+        for n, task in enumerate(shared):
+            roles = "、".join(f"{d}{task.role_of(d)}" for d in departments)
+            lines.append(f"{_BULLETS[n % len(_BULLETS)]} {task.clause}{task.title}（{roles}）")
+            citations.append(self._task_citation(task, self._summary(task, departments[0])))
+        turn = r.turn(
+            "department_tasks", task_ids=tuple(t.id for t in shared), departments=tuple(departments)
         )
         return Answer(answer="\n".join(lines), citations=citations, kind="department_tasks"), turn
 

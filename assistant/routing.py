@@ -46,6 +46,8 @@ _BASIS = re.compile(
 _DEPARTMENT_DUTY = re.compile(
     r"负责|任务|职责|干什么|做什么|干啥|做啥|管什么|管哪些|承担|工作|活儿|几项|手上|手头|牵头还是配合"
 )
+# several departments asked of together ("县发改局和县工信局共同牵头的是哪项")
+TOGETHER = re.compile(r"共同|一起|同时|联合|都(?:有|是|参与|负责|牵头|配合)")
 # asks when: of a department's tasks, their time limits ("县林业局的任务什么时候完成")
 ASKS_WHEN = re.compile(r"什么时候|何时|哪年|哪一年|截止|期限|时限|完成时间|几时|多久")
 _FOLLOW_UP = re.compile(r"^(那|那么|还有)|它|这项|该项|这个任务|其|呢[？?]?$")
@@ -267,6 +269,8 @@ def route(
         return Route("due" if audience == "official" else "restricted", names, follow_up)
     if _BASIS.search(text):
         return Route("basis", names, follow_up)
+    if len(departments) > 1 and TOGETHER.search(text) and not scope:
+        return Route("department_tasks", names, follow_up)  # the tasks they share
     if departments and only_department(text, departments, aliases_in_question, place):
         return Route("department_tasks", names, follow_up)
     if scope and not departments:

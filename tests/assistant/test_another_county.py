@@ -152,3 +152,16 @@ def test_a_branch_is_asked_by_the_county_part_of_its_name(linli: Services) -> No
     assert answer.kind == "department_tasks"
     assert answer.answer.startswith("市生态环境局临澧分局")
     assert "没有牵头的任务" in answer.answer  # 配合 in all four (lines-plan.toml)
+
+
+def test_the_tasks_two_departments_share(linli: Services) -> None:
+    led = _ask(linli, "县发改局和县工信局共同牵头的是哪项？")
+
+    assert led.kind == "department_tasks"
+    assert led.answer.startswith("县发改局、县工信局共同牵头的任务有一项：")
+    assert [c.clause for c in led.citations] == ["二、（二）3."]
+    shared = _ask(linli, "县住建局和县农业农村局一起负责哪些任务？")
+    assert [c.clause for c in shared.citations] == ["二、（三）2.", "二、（六）1."]
+    assert "（县住建局牵头、县农业农村局配合）" in shared.answer
+    none = _ask(linli, "县发改局和县住建局共同牵头的有哪些？")
+    assert none.answer == "台账中没有县发改局、县住建局共同牵头的任务。"
