@@ -37,6 +37,7 @@ from assistant.routing import (
 )
 from assistant.texts import Texts
 from registry.db import DatabaseUnavailable
+from registry.extract import is_task_of
 from registry.service import Registry
 from registry.targets import TargetFact, extract_targets
 from registry.views import TargetView, TaskView
@@ -61,8 +62,6 @@ LEDGER = "任务台账"
 _CN_DIGITS = "零一二三四五六七八九"
 _BULLETS = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳"
 _WHOLE_QUOTE = 160  # a passage this short is quoted whole
-# a task's label past its clause's when the clause holds several notes (``registry.extract``)
-_MEASURE_OF_CLAUSE = re.compile(r"（\d+）|第\d+项")
 _SHARED_RUN = 8  # characters a chunk and a measure share, at least, to be of one another
 # share of a stated indicator's words ("非化石能源消费比重") a question names, at least, to ask it
 _NAMES_INDICATOR = 0.5
@@ -81,9 +80,9 @@ _ARTICLE_PARTS = re.compile(r"(?<=[。！？：])")
 _ASKS_DUTY = re.compile(r"什么要求|何要求|哪些要求|义务|怎么规定|如何规定|什么规定|哪些规定")
 # where a penalty article's offence ends and who enforces it begins
 _OFFENCE_END = re.compile(r"[，,](?:由|处)")
-# the asker's own unit: a department account or a chat bound to one
 # kinds that answer for the whole county when "我们局" names no unit (a note says so)
 _WHOLE_COUNTY = frozenset({"progress", "due", "taskforce", "out_of_scope", "restricted"})
+# the asker's own unit: a department account or a chat bound to one
 _OWN = re.compile(r"我们局|我局|本局|本单位|我们单位|我单位|我们部门|本部门|我们这边|我们的任务")
 _NOT_YET = re.compile(
     r"谁还没报|谁没报|哪些单位.{0,4}没报|哪些部门.{0,4}没报|哪家.{0,4}没报|还有谁没|还有哪些没报"
@@ -610,12 +609,14 @@ class AnswerService:
         turn = r.turn("target", task_ids=tuple(chosen))
         return Answer(answer="\n".join(lines), citations=citations, kind="target"), turn
 
+    def _metric_terms(self, r: _Request) -> set[str]:
+        """The question's words (and their plan synonyms) that may name an indicator."""
+        return set(self._tokenizer.tokens(self._tokenizer.expand(r.question))) - self._not_metric
+
     def _asked_figure(self, r: _Request) -> Callable[[TargetView | TargetFact], bool]:
         """Whether a target names what the question asks: a current figure or a goal, in the
         unit asked, a number when a quantity is asked, one of the question's words."""
-        metric_terms = (
-            set(self._tokenizer.tokens(self._tokenizer.expand(r.question))) - self._not_metric
-        )
+        metric_terms = self._metric_terms(r)
         asked_units = {
             u
             for pattern, units in _UNIT_ASKED.values()
@@ -652,7 +653,7 @@ class AnswerService:
         phrases of the first passage that set it for the indicator the question names most
         fully, quoted with their sentence."""
         fits = self._asked_figure(r)
-        words = set(self._tokenizer.tokens(self._tokenizer.expand(r.question))) - self._not_metric
+        words = self._metric_terms(r)
         terms = self._tokenizer.domain_terms(r.question)  # an indicator named must be the one set
 
         def named(fact: TargetFact) -> float:
@@ -1159,7 +1160,9 @@ class AnswerService:
             if shown := [by_id[i] for i in ids if i in by_id]:
                 return shown
         if labels := _LABEL.findall(r.question):
-            named = [t for t in by_id.values() if any(_of_clause(t, label) for label in labels)]
+            named = [
+                t for t in by_id.values() if any(is_task_of(t.clause, label) for label in labels)
+            ]
             if named:
                 return named
         of_document: dict[str, list[TaskView]] = {}
@@ -1272,12 +1275,6 @@ def _who(task: TaskView) -> str:
     return "，".join(parts)
 
 
-def _of_clause(task: TaskView, clause: str) -> bool:
-    """Whether ``task`` is the clause's, or one of its measures when it holds several notes."""
-    rest = task.clause.removeprefix(clause)
-    return rest != task.clause and (not rest or bool(_MEASURE_OF_CLAUSE.fullmatch(rest)))
-
-
 def _task_of(hit: SearchHit, tasks: Sequence[TaskView]) -> TaskView | None:
     """The task of ``tasks`` (one document's) a hit's chunk belongs to: its clause's; of a clause
     with several notes (tasks 二、（二）2.（1） and 二、（二）2.（2）, or …第1项, …第2项), the one whose
@@ -1285,14 +1282,13 @@ def _task_of(hit: SearchHit, tasks: Sequence[TaskView]) -> TaskView | None:
     clause = hit.chunk.clause
     if own := next((t for t in tasks if t.clause == clause), None):
         return own
-    parts = [t for t in tasks if _of_clause(t, clause)]
-
-    def shared(task: TaskView) -> int:
-        matcher = SequenceMatcher(None, task.text, hit.chunk.text, autojunk=False)
-        return matcher.find_longest_match().size
-
-    best = max(parts, key=shared, default=None)
-    return best if best is not None and shared(best) >= _SHARED_RUN else None
+    runs = [
+        (SequenceMatcher(None, t.text, hit.chunk.text, autojunk=False).find_longest_match().size, t)
+        for t in tasks
+        if is_task_of(t.clause, clause)
+    ]
+    size, best = max(runs, key=lambda run: run[0], default=(0, None))
+    return best if size >= _SHARED_RUN else None
 
 
 @dataclass(frozen=True)

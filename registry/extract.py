@@ -11,6 +11,7 @@ to every later note. Targets of sections named 主要目标/工作目标/总体�
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
@@ -22,6 +23,7 @@ from registry.taskforce import TaskForce, extract_taskforce
 from registry.units import canonical_unit, fold, same_unit, unit_names
 from retrieval.clauses import Clause, ParsedDocument
 
+_MEASURE_ORDINAL = re.compile(r"（\d+）|第\d+项")  # after a clause's label: ``_label``
 _GOAL_TITLES = ("主要目标", "工作目标", "总体目标", "发展目标", "目标任务")
 _TITLE_MAX = 40
 
@@ -97,10 +99,19 @@ def extract(document: ParsedDocument, resolve: Callable[[str], str | None]) -> E
 
 
 def _label(clause: str, ordinal: int, count: int, labels: set[str]) -> str:
+    """A task's label: its clause's, and when the clause holds several notes, the measure's
+    ordinal after it ("二、（二）2.（1）"; "…第1项" where that is another clause's label)."""
     if count == 1:
         return clause
     label = f"{clause}（{ordinal}）"
     return f"{clause}第{ordinal}项" if label in labels else label
+
+
+def is_task_of(label: str, clause: str) -> bool:
+    """Whether a task labelled ``label`` (``_label``) is of ``clause``: the clause's own, or one
+    of its measures when it holds several notes."""
+    rest = label.removeprefix(clause)
+    return rest != label and (not rest or bool(_MEASURE_ORDINAL.fullmatch(rest)))
 
 
 def _task(
